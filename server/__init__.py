@@ -1,0 +1,1 @@
+"""countypay: county primary-care payment settlements, served over GraphQL."""

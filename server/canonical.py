@@ -1,0 +1,43 @@
+"""Canonical JSON of inputs and parameters, so the same inputs always give the same hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON data: numbers other than int become strings, so nothing passes through float."""
+    if isinstance(obj, BaseModel):
+        return jsonable(obj.model_dump(exclude_none=True))
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
+        return obj
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, Fraction):
+        return str(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, float):
+        raise TypeError(f"float {obj!r} has no exact form; use Decimal")
+    return str(obj)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(jsonable(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(dumps(obj).encode()).hexdigest()

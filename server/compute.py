@@ -1,0 +1,58 @@
+"""Run one component on validated inputs and resolved parameters, and check that it balances.
+
+The one path every settlement takes: a case file, `countypay settle`, the API and a what-if
+simulation all come through `compute`, so the checks here hold for all of them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .canonical import digest, jsonable
+from .errors import validate
+from .money import check_balance
+from .params import Resolved, resolve
+from .period import Period
+from .policy import Component, Outcome, Policy
+
+
+@dataclass(frozen=True)
+class Computation:
+    policy: Policy
+    component: Component
+    period: Period
+    inputs: Any
+    parameters: Resolved
+    outcome: Outcome
+
+    @property
+    def input_hash(self) -> str:
+        return digest({"policy": self.policy.code, "component": self.component.code,
+                       "period": str(self.period), "inputs": jsonable(self.inputs)})
+
+
+def check(outcome: Outcome) -> None:
+    """Every pool adds up to the fen, every line has a trace, no (entity, code) twice."""
+    index = {}
+    for line in outcome.lines:
+        key = (line.entity, line.code)
+        if key in index:
+            raise ValueError(f"line {line.code!r} of {line.entity!r} appears twice")
+        if not line.trace:
+            raise ValueError(f"line {line.code!r} of {line.entity!r} has no trace")
+        index[key] = line.value
+    for pool in outcome.pools:
+        missing = [p for p in pool.parts if p not in index]
+        if missing:
+            raise ValueError(f"pool {pool.name!r} names lines that do not exist: {missing}")
+        check_balance(pool.name, pool.total, (index[p] for p in pool.parts))
+
+
+def compute(policy: Policy, component: Component, inputs: Mapping[str, Any] | Any, period: Period,
+            county_overrides: Mapping[str, Any] | None = None,
+            run_overrides: Mapping[str, Any] | None = None) -> Computation:
+    params = resolve(policy, component, period, county_overrides, run_overrides)
+    model = inputs if isinstance(inputs, component.inputs) else validate(component.inputs, inputs, "inputs")
+    outcome = component.settle(model, params.model, period)
+    check(outcome)
+    return Computation(policy, component, period, model, params, outcome)

@@ -1,0 +1,180 @@
+"""The plain data a policy plugin declares and returns. No database, no I/O.
+
+A plugin builds a `Policy` of `Component`s. A component's `settle` is a pure function of
+(inputs, parameters, period) that returns an `Outcome`: lines, each with its trace, and the
+pools those lines must add back to. Its optional `gather` turns a county's stored `Facts` into
+the component's inputs, so the same rule runs from a case file or from the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+from .period import Period
+
+ROLES = ("unit_head", "instructor", "village_doctor", "administrator", "commissioner")
+"""The five roles of a health management unit's team (单元长, 指导员, 村医, 管理员, 卫健专干)."""
+
+TIERS = ("county", "township", "village")
+"""The three tiers that splits such as 1:2:7 refer to, always in this order (县/镇/村)."""
+
+UNITS = {"yuan": 2, "yuan/equivalent": 4, "equivalent": 2}
+"""Line units and the decimal places their values are shown and compared with."""
+
+
+class Model(BaseModel):
+    """Base for input and parameter shapes: unknown fields are errors, numbers stay exact."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One settlement figure: `value` of `code` for `entity` (a code, or "county")."""
+
+    entity: str
+    code: str
+    value: Decimal
+    trace: Mapping[str, Any] = field(default_factory=dict)
+    unit: str = "yuan"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A sum of money and the lines (entity, code) that together account for every fen of it."""
+
+    name: str
+    total: Decimal
+    parts: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A finding reported with the settlement, such as a compliance check that failed."""
+
+    entity: str
+    code: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass
+class Outcome:
+    """What a component's `settle` returns."""
+
+    lines: list[Line] = field(default_factory=list)
+    pools: list[Pool] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    def add(self, entity: str, code: str, value: Decimal, trace: Mapping[str, Any] | None = None,
+            unit: str = "yuan") -> Decimal:
+        places = UNITS[unit]
+        value = Decimal(value)
+        if value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValueError(f"{entity} {code}: {value} has more than {places} decimals")
+        self.lines.append(Line(entity, code, value.quantize(Decimal(1).scaleb(-places)),
+                               dict(trace or {}), unit))
+        return value
+
+    def pool(self, name: str, total: Decimal, parts: list[tuple[str, str]]) -> None:
+        self.pools.append(Pool(name, total, tuple(parts)))
+
+    def flag(self, entity: str, code: str, message: str, severity: str = "warning") -> None:
+        self.flags.append(Flag(entity, code, message, severity))
+
+    def value(self, entity: str, code: str) -> Decimal:
+        for line in self.lines:
+            if line.entity == entity and line.code == code:
+                return line.value
+        raise KeyError((entity, code))
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    """An indicator a policy reads, registered so the store, the import and the API know it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str  # "ratio", "score", "yuan", "count", "event", ...
+    entity: str = "unit"  # "unit", "institution", "community", "county"
+    period: str = "year"  # the period kind values are stored for: "year", "quarter", "month"
+    direction: Optional[str] = None  # "higher" or "lower" is better
+    benchmark: Optional[Decimal] = None
+    per_capita: bool = False
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A line a component produces; `<g>` and the like stand for a part of the code."""
+
+    entity: str
+    code: str
+    description: str
+
+
+@dataclass
+class Facts:
+    """A county's stored facts for a period, as plain data for a component's `gather`.
+
+    communities: {code, name_zh, lead} · institutions: {code, name_zh, kind, tier, community}
+    units: {code, community, team: {role: institution code}, populations: {group: int}}
+    values: (indicator, entity, period) → Decimal · funds: (fund, entity, period) → Decimal
+    service_counts: (institution, month, item) → int
+    """
+
+    county: str
+    period: Period
+    communities: list[dict] = field(default_factory=list)
+    institutions: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
+    values: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    funds: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    service_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def value(self, indicator: str, entity: str, period: Period | str) -> Optional[Decimal]:
+        return self.values.get((indicator, entity, str(period)))
+
+    def fund(self, code: str, entity: str = "county", period: Period | str | None = None) -> Optional[Decimal]:
+        return self.funds.get((code, entity, str(period or self.period)))
+
+
+@dataclass(frozen=True)
+class Component:
+    """One settlement a policy can run, e.g. Suixi's `public_health`."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    inputs: type[Model]
+    parameters: type[Model]
+    settle: Callable[[Any, Any, Period], Outcome]
+    gather: Optional[Callable[[Facts, Any, Period], dict]] = None
+    lines: tuple[LineSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A county's payment policy: its components and its dated default parameters."""
+
+    code: str
+    county: str
+    name_zh: str
+    name_en: str
+    version: str
+    components: tuple[Component, ...]
+    parameter_file: Path
+    indicators: tuple[IndicatorDef, ...] = ()
+    reference: str = ""
+
+    def component(self, code: str) -> Component:
+        for c in self.components:
+            if c.code == code:
+                return c
+        known = ", ".join(c.code for c in self.components)
+        raise KeyError(f"policy {self.code!r} has no component {code!r} (it has: {known})")

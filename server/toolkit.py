@@ -1,0 +1,242 @@
+"""Shared building blocks for policy plugins: one implementation of each, used by all.
+
+- `split`, `split_equal`, `part`, `fen`: the money kernel (largest remainder, half-up).
+- `rank_tiers`: rank entities and pay a pool by tiers, equal positions and pooled ties
+  (POLICIES.md §2.1 step 5).
+- `work_equivalents`: purchase of services by standardized work equivalents (POLICIES.md §3.1),
+  with the input and parameter shapes it reads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from itertools import groupby
+from math import ceil
+from typing import Any, Optional, Sequence
+
+from pydantic import Field, field_validator
+
+from .errors import InputError
+from .money import ZERO, exact, fen, part, round_half_up, show, split, split_equal
+from .period import Period
+from .policy import Model, Outcome
+
+__all__ = ["split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
+           "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
+           "WorkEquivalentParameters"]
+
+
+# ---------------------------------------------------------------- tier ranking with pooled ties
+
+@dataclass
+class Ranked:
+    key: str
+    score: Fraction
+    rank: int  # 1-based position in the ranking
+    tier: Optional[int]  # 0-based tier of the position, None past the last tier
+    amount: Decimal = ZERO
+    tie_group: tuple[str, ...] = ()
+    positions: tuple[int, ...] = ()
+
+
+@dataclass
+class Ranking:
+    entries: dict[str, Ranked] = field(default_factory=dict)
+    tier_amounts: list[Decimal] = field(default_factory=list)
+    tier_ranks: list[tuple[int, int]] = field(default_factory=list)  # (first, last) rank; empty if first > last
+    undistributed: Decimal = ZERO
+    n: int = 0
+
+
+def rank_tiers(scores: Sequence[tuple[str, Any]], tiers: Sequence[tuple[Any, Any]],
+               pool: Decimal) -> Ranking:
+    """Pay `pool` to the best-ranked entities by tiers.
+
+    `scores` are (key, score) of the eligible entities, the lowest score ranking first; `tiers`
+    are (cut, share): tier k holds ranks ceil(cut[k-1]·N) < r ≤ ceil(cut[k]·N). The pool is split
+    over the tiers by share, each tier's amount equally over its positions (largest remainder,
+    earlier positions first); entities whose scores are exactly equal pool the amounts of the
+    positions they occupy and split them equally, the extra fen to the smaller key. A tier with
+    no positions is undistributed.
+    """
+    ordered = sorted(((k, exact(s)) for k, s in scores), key=lambda e: (e[1], e[0]))
+    n = len(ordered)
+    res = Ranking(n=n)
+    res.tier_amounts = split(pool, [exact(share) for _, share in tiers]) if tiers else []
+    bounds, prev = [], 0
+    for cut, _ in tiers:
+        hi = ceil(exact(cut) * n)
+        bounds.append((prev + 1, hi))
+        prev = max(prev, hi)
+    res.tier_ranks = bounds
+    position_amount = [ZERO] * (n + 1)
+    position_tier: list[Optional[int]] = [None] * (n + 1)
+    undistributed = ZERO
+    for t, ((lo, hi), amount) in enumerate(zip(bounds, res.tier_amounts)):
+        if hi < lo:
+            undistributed += amount
+            continue
+        for r, a in zip(range(lo, hi + 1), split_equal(amount, hi - lo + 1)):
+            position_amount[r] = a
+            position_tier[r] = t
+    res.undistributed = undistributed
+    rank = 1
+    for score, group in groupby(ordered, key=lambda e: e[1]):
+        keys = [k for k, _ in group]  # already in key order
+        positions = tuple(range(rank, rank + len(keys)))
+        shared = sum((position_amount[r] for r in positions), ZERO)
+        for k, r, a in zip(keys, positions, split_equal(shared, len(keys))):
+            res.entries[k] = Ranked(k, score, r, position_tier[r], a,
+                                    tuple(keys) if len(keys) > 1 else (), positions)
+        rank += len(keys)
+    return res
+
+
+# ---------------------------------------------------------------- standardized work equivalents
+
+Ratio = Field(ge=0, le=1)
+
+
+class MonthCounts(Model):
+    month: str
+    counts: dict[str, int] = Field(default_factory=dict)
+    noncompliant_ratio: Decimal = Field(default=Decimal(0), ge=0, le=1)
+    quality: Decimal = Field(default=Decimal(1), ge=0, le=1)
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        if Period.parse(v).kind != "month":
+            raise ValueError("must be a month such as 2024-07")
+        return v
+
+    @field_validator("counts")
+    @classmethod
+    def _counts(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, c in v.items() if c < 0]
+        if bad:
+            raise ValueError(f"negative count for {', '.join(bad)}")
+        return v
+
+
+class InstitutionWork(Model):
+    code: str = Field(min_length=1)
+    performance: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    previous_payment: Optional[Decimal] = Field(default=None, ge=0)
+    months: list[MonthCounts] = Field(default_factory=list)
+
+
+class WorkEquivalentInputs(Model):
+    fund: Decimal = Field(ge=0, decimal_places=2)
+    institutions: list[InstitutionWork]
+
+
+class CatalogItem(Model):
+    code: str = Field(min_length=1)
+    equivalent: Decimal = Field(ge=0)
+    name_zh: Optional[str] = None
+    name_en: Optional[str] = None
+
+
+class WorkEquivalentParameters(Model):
+    risk_fund_rate: Decimal = Field(ge=0, le=1)
+    floor_rate: Optional[Decimal] = Field(default=None, ge=0)
+    cap_rate: Optional[Decimal] = Field(default=None, ge=0)
+    catalog: list[CatalogItem] = Field(min_length=1)
+
+
+def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParameters,
+                     period: Period) -> Outcome:
+    """POLICIES.md §3.1: price one equivalent from the fund, pay each institution its equivalents."""
+    catalog = {item.code: exact(item.equivalent) for item in params.catalog}
+    problems, seen = [], set()
+    for i, inst in enumerate(inputs.institutions):
+        if inst.code in seen:
+            problems.append(f"institutions[{i}].code: {inst.code!r} appears twice")
+        seen.add(inst.code)
+        months = set()
+        for j, m in enumerate(inst.months):
+            where = f"institutions[{i}].months[{j}]"
+            if m.month in months:
+                problems.append(f"{where}.month: {m.month} appears twice")
+            months.add(m.month)
+            if not period.contains(Period.parse(m.month)):
+                problems.append(f"{where}.month: {m.month} is outside the period {period}")
+            problems += [f"{where}.counts.{code}: not in the catalogue in force for {period}"
+                         for code in m.counts if code not in catalog]
+    if problems:
+        raise InputError("inputs", problems)
+
+    out = Outcome()
+    F = exact(inputs.fund)
+    rate = exact(params.risk_fund_rate)
+    r0, d = part(F, rate)
+    out.add("county", "fund", fen(F), {"formula": "F, the year's purchase fund"})
+    out.add("county", "risk_fund.opening", r0,
+            {"formula": "R0 = F × risk_fund_rate, half-up", "F": str(inputs.fund), "risk_fund_rate": show(rate)})
+    out.add("county", "distributable", d, {"formula": "D = F − R0", "F": str(inputs.fund), "R0": str(r0)})
+
+    q: dict[str, Fraction] = {}
+    month_q: dict[str, dict[str, Fraction]] = {}
+    for inst in inputs.institutions:
+        month_q[inst.code] = {}
+        for m in inst.months:
+            raw = sum((c * catalog[k] for k, c in m.counts.items()), Fraction(0))
+            month_q[inst.code][m.month] = raw * (1 - exact(m.noncompliant_ratio)) * exact(m.quality)
+        q[inst.code] = sum(month_q[inst.code].values(), Fraction(0))
+    total_q = sum(q.values(), Fraction(0))
+    price = exact(d) / total_q if total_q else Fraction(0)
+    out.add("county", "price", round_half_up(price, 4),
+            {"formula": "p = D / ΣQ (shown to 4 decimals, exact in use)", "D": str(d),
+             "total_equivalents": show(total_q), "exact": show(price, 10)}, unit="yuan/equivalent")
+
+    pay: dict[str, Fraction] = {}
+    clawback: dict[str, Fraction] = {}
+    raw: dict[str, Fraction] = {}
+    for inst in inputs.institutions:
+        raw[inst.code] = q[inst.code] * price * exact(inst.performance) / 100
+        cap = (exact(params.cap_rate) * exact(inst.previous_payment)
+               if params.cap_rate is not None and inst.previous_payment is not None else None)
+        clawback[inst.code] = max(raw[inst.code] - cap, Fraction(0)) if cap is not None else Fraction(0)
+        pay[inst.code] = raw[inst.code] - clawback[inst.code]
+    shortfall = {}
+    for inst in inputs.institutions:
+        if params.floor_rate is not None and inst.previous_payment is not None:
+            floor_amount = exact(params.floor_rate) * exact(inst.previous_payment)
+            shortfall[inst.code] = max(floor_amount - pay[inst.code], Fraction(0))
+        else:
+            shortfall[inst.code] = Fraction(0)
+    available = F - sum(pay.values(), Fraction(0))
+    need = sum(shortfall.values(), Fraction(0))
+    cut = min(Fraction(1), available / need) if need else Fraction(1)
+    cut = max(cut, Fraction(0))
+
+    paid_lines = []
+    for inst in inputs.institutions:
+        k = inst.code
+        topup = shortfall[k] * cut
+        paid = fen(pay[k] + topup)
+        out.add(k, "equivalents", round_half_up(q[k], 2),
+                {"formula": "Q = Σ months Σ items count × equivalent × (1 − noncompliant_ratio) × quality",
+                 "by_month": {m: show(v) for m, v in sorted(month_q[k].items())}}, unit="equivalent")
+        out.add(k, "raw", fen(raw[k]),
+                {"formula": "raw = Q × p × performance / 100", "Q": show(q[k]), "p": show(price, 10),
+                 "performance": str(inst.performance)})
+        out.add(k, "cap_clawback", fen(clawback[k]),
+                {"formula": "max(raw − cap_rate × previous_payment, 0)",
+                 "cap_rate": None if params.cap_rate is None else str(params.cap_rate),
+                 "previous_payment": None if inst.previous_payment is None else str(inst.previous_payment)})
+        out.add(k, "floor_topup", fen(topup),
+                {"formula": "shortfall below floor_rate × previous_payment, × cut when the money is short",
+                 "shortfall": show(shortfall[k]), "cut": show(cut),
+                 "floor_rate": None if params.floor_rate is None else str(params.floor_rate)})
+        out.add(k, "paid", paid, {"formula": "paid = raw − cap_clawback + floor_topup (exact, then half-up)",
+                                  "exact": show(pay[k] + topup)})
+        paid_lines.append(paid)
+    closing = fen(F - sum((exact(p) for p in paid_lines), Fraction(0)))
+    out.add("county", "risk_fund.closing", closing,
+            {"formula": "F − Σ paid, carried to next year", "F": str(inputs.fund)})
+    out.pool("fund", fen(F), [(i.code, "paid") for i in inputs.institutions] + [("county", "risk_fund.closing")])
+    out.pool("fund.opening", fen(F), [("county", "risk_fund.opening"), ("county", "distributable")])
+    return out
