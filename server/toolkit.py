@@ -20,11 +20,12 @@ from pydantic import Field, field_validator
 from .errors import InputError
 from .money import ZERO, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Period
-from .policy import Model, Outcome
+from .policy import Facts, IndicatorDef, Model, Outcome
 
 __all__ = ["split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
-           "WorkEquivalentParameters"]
+           "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
+           "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID"]
 
 
 # ---------------------------------------------------------------- tier ranking with pooled ties
@@ -240,3 +241,50 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
     out.pool("fund", fen(F), [(i.code, "paid") for i in inputs.institutions] + [("county", "risk_fund.closing")])
     out.pool("fund.opening", fen(F), [("county", "risk_fund.opening"), ("county", "distributable")])
     return out
+
+
+WORK_EQUIVALENT_FUND = "work_equivalent_fund"
+"""Fund code of the year's purchase fund F, on the county."""
+WORK_EQUIVALENT_PAID = "work_equivalent_paid"
+"""Fund code of what an institution was paid for a year (the next year's `previous_payment`)."""
+
+WORK_EQUIVALENT_INDICATORS = (
+    IndicatorDef("noncompliant_ratio", "核查不合规比例", "Share of services found non-compliant",
+                 "ratio", entity="institution", period="month", direction="lower",
+                 reference="seeds/001 Haiyan: 核查比例核减"),
+    IndicatorDef("service_quality", "服务质量系数", "Service quality coefficient", "ratio",
+                 entity="institution", period="month", direction="higher",
+                 reference="seeds/001 Haiyan: 不真实服务的质量系数矫正"),
+    IndicatorDef("performance_score", "绩效考核得分", "Annual performance score", "score",
+                 entity="institution", period="year", direction="higher",
+                 reference="seeds/001 Haiyan: 绩效考核"),
+)
+
+
+def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, period: Period) -> dict:
+    """Inputs of `work_equivalents` from a county's stored facts: the county's fund, and for
+    every institution with service counts in the period its months, performance and last
+    year's payment."""
+    by_inst: dict[str, dict[str, dict[str, int]]] = {}
+    for (inst, month, item), count in facts.service_counts.items():
+        if period.contains(Period.parse(month)):
+            by_inst.setdefault(inst, {}).setdefault(month, {})[item] = count
+    institutions = []
+    for inst in sorted(by_inst):
+        months = []
+        for month in sorted(by_inst[inst]):
+            m = {"month": month, "counts": by_inst[inst][month]}
+            for key, indicator in (("noncompliant_ratio", "noncompliant_ratio"), ("quality", "service_quality")):
+                v = facts.value(indicator, inst, month)
+                if v is not None:
+                    m[key] = v
+            months.append(m)
+        entry: dict = {"code": inst, "months": months}
+        perf = facts.value("performance_score", inst, period)
+        if perf is not None:
+            entry["performance"] = perf
+        prev = facts.fund(WORK_EQUIVALENT_PAID, inst, period.previous_year())
+        if prev is not None:
+            entry["previous_payment"] = prev
+        institutions.append(entry)
+    return {"fund": facts.fund(WORK_EQUIVALENT_FUND, "county", period), "institutions": institutions}

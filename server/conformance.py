@@ -1,0 +1,94 @@
+"""Conformance kit: what every policy component must do, checkable from any plugin's tests.
+
+    from countypay import conformance
+    conformance.check_component("haiyan", "work_equivalent", "2024", my_inputs_strategy)
+    conformance.check_rejects_malformed("haiyan", "work_equivalent", "2024", one_valid_input)
+
+On random inputs a component balances to the fen (every pool it declares), is deterministic
+(same inputs → same lines and input hash), gives every line a trace, and refuses malformed input
+with an error that names the field.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterator, Mapping
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .compute import compute
+from .errors import InputError
+from .host import registry
+from .period import Period
+
+
+def _run(policy: str, component: str, period: str, inputs: Any, overrides: Mapping | None):
+    p = registry().policy(policy)
+    return compute(p, p.component(component), inputs, Period.parse(period), run_overrides=overrides)
+
+
+def assert_conforms(policy: str, component: str, period: str, inputs: Any,
+                    overrides: Mapping | None = None) -> None:
+    """One input: balances (compute checks every pool), traced, deterministic, has a pool."""
+    first = _run(policy, component, period, copy.deepcopy(inputs), overrides)
+    again = _run(policy, component, period, copy.deepcopy(inputs), overrides)
+    assert first.outcome.pools, f"{policy}.{component} declares no pool, so nothing proves it balances"
+    assert all(line.trace for line in first.outcome.lines)
+    assert first.input_hash == again.input_hash
+    assert [(l.entity, l.code, l.value) for l in first.outcome.lines] == \
+           [(l.entity, l.code, l.value) for l in again.outcome.lines]
+
+
+def check_component(policy: str, component: str, period: str, inputs: st.SearchStrategy,
+                    overrides: Mapping | None = None, max_examples: int = 60) -> None:
+    """`assert_conforms` on `max_examples` inputs drawn from a hypothesis strategy."""
+
+    @settings(max_examples=max_examples, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(inputs)
+    def run(raw):
+        assert_conforms(policy, component, period, raw, overrides)
+
+    run()
+
+
+def _leaves(data: Any, path: str = "") -> Iterator[tuple[str, list]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, []
+
+
+def _replace(data: Any, path: str, value: Any) -> Any:
+    data = copy.deepcopy(data)
+    tokens = path.replace("[", ".[").split(".")
+    node = data
+    for t in tokens[:-1]:
+        node = node[int(t[1:-1])] if t.startswith("[") else node[t]
+    last = tokens[-1]
+    if last.startswith("["):
+        node[int(last[1:-1])] = value
+    else:
+        node[last] = value
+    return data
+
+
+def check_rejects_malformed(policy: str, component: str, period: str, inputs: Mapping,
+                            overrides: Mapping | None = None) -> int:
+    """Put a nonsense value in place of each leaf of a valid input in turn: each must be refused
+    with an InputError that names that leaf's path. Returns how many leaves were tried."""
+    tried = 0
+    for path, _ in _leaves(inputs):
+        bad = _replace(inputs, path, [["?"]])
+        try:
+            _run(policy, component, period, bad, overrides)
+        except InputError as e:
+            assert path in str(e), f"error for a bad {path} does not name it: {e}"
+        else:
+            raise AssertionError(f"{policy}.{component} accepted nonsense at {path}")
+        tried += 1
+    return tried
