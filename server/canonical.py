@@ -12,8 +12,14 @@ from typing import Any
 from pydantic import BaseModel
 
 
+def plain(value: Decimal) -> Decimal:
+    """A decimal without trailing zeros or exponent: 0.7000000000 → 0.7, 100.00 → 100."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def jsonable(obj: Any) -> Any:
-    """Plain JSON data: numbers other than int become strings, so nothing passes through float."""
+    """Plain JSON data: decimals become their shortest exact strings, so nothing passes through
+    a float and equal numbers written differently (1.0, 1) hash alike."""
     if isinstance(obj, BaseModel):
         return jsonable(obj.model_dump(exclude_none=True))
     if is_dataclass(obj) and not isinstance(obj, type):
@@ -25,7 +31,7 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
         return obj
     if isinstance(obj, Decimal):
-        return str(obj)
+        return str(plain(obj))
     if isinstance(obj, Fraction):
         return str(obj)
     if isinstance(obj, date):

@@ -51,5 +51,77 @@ def plugins() -> None:
     out.print(table)
 
 
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+DB = typer.Option(None, "--db", help="database URL (default: $DATABASE_URL, else sqlite:///countypay.db)")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: str = DB) -> None:
+    """Create or migrate the database to the newest schema."""
+    from .store import open_store
+
+    engine = open_store(db)
+    out.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@app.command("load")
+def load_bundle(path: Path = typer.Argument(..., exists=True, help="a bundle folder, or one table file"),
+                db: str = DB) -> None:
+    """Import a county bundle (CSV or JSON per table), all or nothing."""
+    from rich.progress import Progress
+
+    from .load import ImportFailed, bundle_files, import_bundle
+    from .store import open_store
+
+    engine = open_store(db)
+    try:
+        tables = bundle_files(path)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("importing", total=len(tables))
+            counts = import_bundle(engine, path, lambda table, n: bar.advance(task))
+    except ImportFailed as e:
+        err.print(f"[red]import refused, nothing was written[/red] ({e.where})")
+        for p in e.problems:
+            err.print(f"  {p}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    for table, n in counts.items():
+        out.print(f"{table:20} {n:>9} rows")
+
+
+@app.command("settle")
+def settle_cmd(county: str = typer.Option(..., help="county code"),
+               policy: str = typer.Option(..., help="policy code"),
+               component: str = typer.Option(..., help="component code"),
+               period: str = typer.Option(..., help="2024, 2024H1, 2024Q3 or 2024-07"),
+               user: str = typer.Option("", help="who runs it, for the record"),
+               db: str = DB) -> None:
+    """Settle one component for a county and period from the store, and store the run."""
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from .errors import InputError
+    from .settle import NotFound, run_lines, settle
+    from .store import open_store
+
+    engine = open_store(db)
+    with Progress(console=err, transient=True) as bar:
+        bar.add_task(f"settling {county} {policy}.{component} {period}", total=None)
+        with Session(engine) as session:
+            try:
+                run = settle(session, county, policy, component, period, user=user)
+                session.commit()
+            except (InputError, NotFound, KeyError, ValueError) as e:
+                err.print(f"[red]cannot settle:[/red] {e}", highlight=False)
+                raise typer.Exit(1)
+            lines = run_lines(session, run.id)
+    table = Table("entity", "line", "value", title=f"run {run.id} ({run.status}, inputs {run.input_hash[:12]})")
+    for line in lines:
+        table.add_row(line.entity, line.code, str(line.value))
+    out.print(table)
+    for flag in run.flags or []:
+        err.print(f"[yellow]{flag['severity']}[/yellow] {flag['entity']} {flag['code']}: {flag['message']}")
+
+
 def main() -> None:  # pragma: no cover - console script
     app()

@@ -50,8 +50,8 @@ def check(outcome: Outcome) -> None:
 
 def compute(policy: Policy, component: Component, inputs: Mapping[str, Any] | Any, period: Period,
             county_overrides: Mapping[str, Any] | None = None,
-            run_overrides: Mapping[str, Any] | None = None) -> Computation:
-    params = resolve(policy, component, period, county_overrides, run_overrides)
+            run_overrides: Mapping[str, Any] | None = None, params: Resolved | None = None) -> Computation:
+    params = params or resolve(policy, component, period, county_overrides, run_overrides)
     model = inputs if isinstance(inputs, component.inputs) else validate(component.inputs, inputs, "inputs")
     outcome = component.settle(model, params.model, period)
     check(outcome)

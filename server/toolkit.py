@@ -263,12 +263,16 @@ WORK_EQUIVALENT_INDICATORS = (
 
 def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, period: Period) -> dict:
     """Inputs of `work_equivalents` from a county's stored facts: the county's fund, and for
-    every institution with service counts in the period its months, performance and last
-    year's payment."""
+    every institution with service counts in the period, a payment last year or a performance
+    score this year: its months, performance and last year's payment."""
     by_inst: dict[str, dict[str, dict[str, int]]] = {}
     for (inst, month, item), count in facts.service_counts.items():
         if period.contains(Period.parse(month)):
             by_inst.setdefault(inst, {}).setdefault(month, {})[item] = count
+    for inst in facts.institutions:  # those paid last year or scored this year take part too
+        if (facts.fund(WORK_EQUIVALENT_PAID, inst["code"], period.previous_year()) is not None
+                or facts.value("performance_score", inst["code"], period) is not None):
+            by_inst.setdefault(inst["code"], {})
     institutions = []
     for inst in sorted(by_inst):
         months = []

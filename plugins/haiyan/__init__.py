@@ -1,7 +1,11 @@
 """Haiyan (海盐), Zhejiang: purchasing primary-care services by standardized work equivalents.
 
 POLICIES.md §3. The rule itself is the core's shared equivalents engine; this plugin brings
-Haiyan's dated catalogue and parameters.
+Haiyan's dated catalogue and parameters. From the store it reads (see
+`countypay.toolkit.gather_work_equivalents`): service counts per institution, month and item;
+fund `work_equivalent_fund` on the county for the year; fund `work_equivalent_paid` per
+institution for the previous year; indicators `performance_score` (institution, year),
+`noncompliant_ratio` and `service_quality` (institution, month).
 """
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pathlib import Path
 
 from countypay.hookspecs import hookimpl
 from countypay.policy import Component, LineSpec, Policy
-from countypay.toolkit import WorkEquivalentInputs, WorkEquivalentParameters, work_equivalents
+from countypay.toolkit import (WORK_EQUIVALENT_INDICATORS, WorkEquivalentInputs, WorkEquivalentParameters,
+                               gather_work_equivalents, work_equivalents)
 
 WORK_EQUIVALENT = Component(
     code="work_equivalent",
@@ -18,6 +23,7 @@ WORK_EQUIVALENT = Component(
     inputs=WorkEquivalentInputs,
     parameters=WorkEquivalentParameters,
     settle=work_equivalents,
+    gather=gather_work_equivalents,
     lines=(
         LineSpec("county", "fund", "年度购买服务资金 F"),
         LineSpec("county", "risk_fund.opening", "风险调节金 R0 = F × risk_fund_rate"),
@@ -40,6 +46,7 @@ POLICY = Policy(
     version="0.1.0",
     components=(WORK_EQUIVALENT,),
     parameter_file=Path(__file__).with_name("parameters.yaml"),
+    indicators=WORK_EQUIVALENT_INDICATORS,
     reference="seeds/001 Haiyan case",
 )
 

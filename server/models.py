@@ -1,0 +1,222 @@
+"""The domain model: a county's facts, its parameter overrides and its settlements.
+
+Facts that many policies read (indicator values, funds, service counts) name their entity by
+code within the county, so one table serves units, institutions, communities and the county.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .db import Exact, Money
+from .policy import UNITS
+
+INSTITUTION_KINDS = ("county_hospital", "township_health_centre", "community_health_centre",
+                     "community_health_station", "village_clinic", "public_health_institution",
+                     "private")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Province(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    name_zh: str
+    name_en: str = ""
+
+
+class County(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    province_id: int = Field(foreign_key="province.id", index=True)
+    name_zh: str
+    name_en: str = ""
+    population: Optional[int] = None
+
+
+class Community(SQLModel, table=True):
+    """A medical community (医共体): a county hospital leading township centres and clinics."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    code: str = Field(max_length=64)
+    name_zh: str
+    name_en: str = ""
+    lead: Optional[str] = Field(default=None, max_length=64)  # code of the lead institution
+
+
+class Institution(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    community_id: Optional[int] = Field(default=None, foreign_key="community.id", index=True)
+    code: str = Field(max_length=64)
+    name_zh: str
+    name_en: str = ""
+    kind: str = Field(max_length=32)
+    tier: str = Field(max_length=16)  # county | township | village
+
+
+class Unit(SQLModel, table=True):
+    """A health management unit (健康管理单元) and its grid."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    community_id: Optional[int] = Field(default=None, foreign_key="community.id", index=True)
+    code: str = Field(max_length=64)
+    name_zh: str
+    name_en: str = ""
+
+
+class UnitMember(SQLModel, table=True):
+    """One of the five roles of a unit's team, held by an institution."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(max_length=32)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+
+
+class UnitPopulation(SQLModel, table=True):
+    """People a unit serves, by group (residents, general, chronic, red, yellow, green, ...)."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "group"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    group: str = Field(max_length=32)
+    count: int = Field(ge=0)
+
+
+class Indicator(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=96)
+    name_zh: str
+    name_en: str = ""
+    unit: str = Field(max_length=32)
+    entity: str = Field(default="unit", max_length=16)
+    period_kind: str = Field(default="year", max_length=8)
+    direction: Optional[str] = Field(default=None, max_length=8)  # higher | lower
+    benchmark: Optional[Decimal] = Field(default=None, sa_type=Exact)
+    per_capita: bool = False
+    reference: str = ""
+
+
+class IndicatorTarget(SQLModel, table=True):
+    """A yearly target of an indicator, for all counties (county_id null) or one county."""
+
+    __table_args__ = (UniqueConstraint("indicator_id", "county_id", "year"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    county_id: Optional[int] = Field(default=None, foreign_key="county.id", index=True)
+    year: int
+    value: Optional[Decimal] = Field(default=None, sa_type=Exact)
+    text: Optional[str] = None
+
+
+class IndicatorValue(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("county_id", "indicator_id", "entity", "period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    entity: str = Field(max_length=64)  # unit, institution or community code, or "county"
+    period: str = Field(max_length=8, index=True)
+    value: Optional[Decimal] = Field(default=None, sa_type=Exact)
+    text: Optional[str] = None  # values that are not plain numbers ("8.1:1", "是")
+
+
+class Fund(SQLModel, table=True):
+    """An amount of money: a fund, a package, a spending total, a past payment."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code", "entity", "period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    code: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    period: str = Field(max_length=8, index=True)
+    amount: Decimal = Field(sa_type=Money)
+
+
+class ServiceItem(SQLModel, table=True):
+    """A service item that counts are kept for (its equivalent value is a policy parameter)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name_zh: str
+    name_en: str = ""
+
+
+class ServiceCount(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("county_id", "institution", "month", "item"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    institution: str = Field(max_length=64)
+    month: str = Field(max_length=7)
+    item: str = Field(max_length=64)
+    count: int = Field(ge=0)
+
+
+class ParameterOverride(SQLModel, table=True):
+    """A county's value for one policy parameter from a date on (replaces the default whole)."""
+
+    __table_args__ = (UniqueConstraint("county_id", "policy", "component", "name", "effective"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    policy: str = Field(max_length=32)
+    component: str = Field(max_length=64)
+    name: str = Field(max_length=64)
+    effective: date
+    value: Any = Field(sa_column=Column(JSON, nullable=False))
+    reference: str = ""
+    created_at: datetime = Field(default_factory=now)
+    created_by: str = ""
+
+
+class SettlementRun(SQLModel, table=True):
+    """One settlement: immutable once stored; a later run of the same key supersedes it."""
+
+    __table_args__ = (UniqueConstraint("county_id", "policy", "component", "period",
+                                       "input_hash", "parameter_version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    policy: str = Field(max_length=32)
+    component: str = Field(max_length=64)
+    period: str = Field(max_length=8)
+    status: str = Field(default="draft", max_length=16)  # draft | approved
+    parameter_version: str = Field(max_length=32)
+    parameters: Any = Field(sa_column=Column(JSON, nullable=False))
+    parameter_sources: Any = Field(sa_column=Column(JSON, nullable=False))
+    input_hash: str = Field(max_length=64)
+    flags: Any = Field(default=None, sa_column=Column(JSON))
+    supersedes_id: Optional[int] = Field(default=None, foreign_key="settlementrun.id")
+    created_at: datetime = Field(default_factory=now)
+    created_by: str = ""
+    approved_at: Optional[datetime] = None
+    approved_by: Optional[str] = None
+
+
+class SettlementLine(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="settlementrun.id", index=True)
+    seq: int
+    entity: str = Field(max_length=64)
+    code: str = Field(max_length=96)
+    unit: str = Field(default="yuan", max_length=16)
+    amount: Optional[Decimal] = Field(default=None, sa_type=Money)  # money lines
+    quantity: Optional[Decimal] = Field(default=None, sa_type=Exact)  # price, equivalents
+    trace: Any = Field(sa_column=Column(JSON, nullable=False))
+
+    @property
+    def value(self) -> Decimal:
+        """The line's figure with the decimals its unit is shown with (price 4, money 2)."""
+        if self.unit == "yuan":
+            return self.amount
+        return self.quantity.quantize(Decimal(1).scaleb(-UNITS[self.unit]))

@@ -1,0 +1,145 @@
+"""The settlement engine: gather a component's inputs from the store, compute, store the run.
+
+Runs are immutable. The same (county, policy, component, period, inputs, parameters) gives the
+same run back instead of a second one; a run with new inputs or parameters supersedes the last.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any, Mapping, Optional
+
+from sqlalchemy import insert, or_, select
+from sqlmodel import Session
+
+from .canonical import jsonable
+from .compute import Computation, compute
+from .errors import InputError
+from .host import registry
+from .params import resolve
+from .models import (Community, County, Fund, Indicator, IndicatorValue, Institution,
+                     ParameterOverride, ServiceCount, SettlementLine, SettlementRun, Unit,
+                     UnitMember, UnitPopulation)
+from .period import Period
+from .policy import Facts
+
+
+class NotFound(LookupError):
+    pass
+
+
+def county_by_code(session: Session, code: str) -> County:
+    county = session.exec(select(County).where(County.code == code)).scalars().first()
+    if county is None:
+        raise NotFound(f"no county {code!r} in the store")
+    return county
+
+
+def load_facts(session: Session, county: County, period: Period) -> Facts:
+    """Everything stored for a county that a settlement of `period` may read: its places and
+    teams, and the values and funds of this year and the year before."""
+    facts = Facts(county=county.code, period=period)
+    cid = county.id
+    communities = {c.id: c for c in session.exec(select(Community).where(Community.county_id == cid)).scalars()}
+    facts.communities = [{"code": c.code, "name_zh": c.name_zh, "lead": c.lead}
+                         for c in sorted(communities.values(), key=lambda c: c.code)]
+    insts = {i.id: i for i in session.exec(select(Institution).where(Institution.county_id == cid)).scalars()}
+    facts.institutions = [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "tier": i.tier,
+                           "community": communities[i.community_id].code if i.community_id else None}
+                          for i in sorted(insts.values(), key=lambda i: i.code)]
+    units = {u.id: u for u in session.exec(select(Unit).where(Unit.county_id == cid)).scalars()}
+    team: dict[int, dict] = {uid: {} for uid in units}
+    pops: dict[int, dict] = {uid: {} for uid in units}
+    for m in session.exec(select(UnitMember).join(Unit).where(Unit.county_id == cid)).scalars():
+        team[m.unit_id][m.role] = insts[m.institution_id].code
+    for p in session.exec(select(UnitPopulation).join(Unit).where(Unit.county_id == cid)).scalars():
+        pops[p.unit_id][p.group] = p.count
+    facts.units = [{"code": u.code, "community": communities[u.community_id].code if u.community_id else None,
+                    "team": team[u.id], "populations": pops[u.id]}
+                   for u in sorted(units.values(), key=lambda u: u.code)]
+    years = (str(period.year), str(period.year - 1))
+    in_years = lambda col: or_(*(col.like(f"{y}%") for y in years))  # noqa: E731
+    rows = session.execute(
+        select(Indicator.code, IndicatorValue.entity, IndicatorValue.period, IndicatorValue.value)
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .where(IndicatorValue.county_id == cid, IndicatorValue.value.is_not(None), in_years(IndicatorValue.period)))
+    facts.values = {(code, entity, per): value for code, entity, per, value in rows}
+    rows = session.execute(select(Fund.code, Fund.entity, Fund.period, Fund.amount)
+                           .where(Fund.county_id == cid, in_years(Fund.period)))
+    facts.funds = {(code, entity, per): amount for code, entity, per, amount in rows}
+    months = [str(m) for m in period.months()]
+    rows = session.execute(select(ServiceCount.institution, ServiceCount.month, ServiceCount.item, ServiceCount.count)
+                           .where(ServiceCount.county_id == cid, ServiceCount.month.in_(months)))
+    facts.service_counts = {(inst, month, item): n for inst, month, item, n in rows}
+    return facts
+
+
+def county_overrides(session: Session, county: County, policy: str, component: str,
+                     period: Period) -> dict[str, Any]:
+    """The county's override of each parameter in force at the start of the period."""
+    rows = session.exec(select(ParameterOverride).where(
+        ParameterOverride.county_id == county.id, ParameterOverride.policy == policy,
+        ParameterOverride.component == component, ParameterOverride.effective <= period.start)
+        .order_by(ParameterOverride.effective)).scalars()
+    return {r.name: r.value for r in rows}
+
+
+def prepare(session: Session, county_code: str, policy_code: str, component_code: str,
+            period: Period | str, run_overrides: Mapping[str, Any] | None = None) -> tuple[County, Computation]:
+    """Compute a settlement from the store without storing it (also the what-if path)."""
+    period = Period.parse(str(period))
+    county = county_by_code(session, county_code)
+    policy = registry().policy(policy_code)
+    component = policy.component(component_code)
+    if component.gather is None:
+        raise InputError(f"{policy_code}.{component_code}", ["this component cannot be settled from the store"])
+    overrides = county_overrides(session, county, policy_code, component_code, period)
+    params = resolve(policy, component, period, overrides, run_overrides)
+    raw = component.gather(load_facts(session, county, period), params.model, period)
+    return county, compute(policy, component, raw, period, params=params)
+
+
+def latest_run(session: Session, county_id: int, policy: str, component: str, period: str) -> Optional[SettlementRun]:
+    return session.exec(select(SettlementRun).where(
+        SettlementRun.county_id == county_id, SettlementRun.policy == policy,
+        SettlementRun.component == component, SettlementRun.period == period)
+        .order_by(SettlementRun.id.desc())).scalars().first()
+
+
+def store(session: Session, county: County, c: Computation, user: str = "") -> SettlementRun:
+    """Store a computation as a run, or return the run that already holds the same one."""
+    key = dict(county_id=county.id, policy=c.policy.code, component=c.component.code, period=str(c.period))
+    same = session.exec(select(SettlementRun).filter_by(
+        **key, input_hash=c.input_hash, parameter_version=c.parameters.version)).scalars().first()
+    if same is not None:
+        return same
+    previous = latest_run(session, county.id, **{k: v for k, v in key.items() if k != "county_id"})
+    run = SettlementRun(**key, parameter_version=c.parameters.version, parameters=c.parameters.values,
+                        parameter_sources=c.parameters.sources, input_hash=c.input_hash,
+                        flags=[asdict(f) for f in c.outcome.flags],
+                        supersedes_id=previous.id if previous else None, created_by=user)
+    session.add(run)
+    session.flush()
+    session.execute(insert(SettlementLine), [
+        {"run_id": run.id, "seq": i, "entity": line.entity, "code": line.code, "unit": line.unit,
+         "amount": line.value if line.unit == "yuan" else None,
+         "quantity": None if line.unit == "yuan" else line.value, "trace": jsonable(line.trace)}
+        for i, line in enumerate(c.outcome.lines)])
+    return run
+
+
+def settle(session: Session, county_code: str, policy_code: str, component_code: str,
+           period: Period | str, run_overrides: Mapping[str, Any] | None = None,
+           user: str = "") -> SettlementRun:
+    """Gather, compute, check and store one settlement, in the caller's transaction."""
+    county, computation = prepare(session, county_code, policy_code, component_code, period, run_overrides)
+    return store(session, county, computation, user)
+
+
+def run_lines(session: Session, run_id: int) -> list[SettlementLine]:
+    return list(session.exec(select(SettlementLine).where(SettlementLine.run_id == run_id)
+                             .order_by(SettlementLine.seq)).scalars())
+
+
+def line_values(session: Session, run_id: int) -> dict[tuple[str, str], Decimal]:
+    return {(l.entity, l.code): l.value for l in run_lines(session, run_id)}

@@ -1,0 +1,48 @@
+"""Opening the store: engine, sessions, migrations, and the plugins' indicator definitions."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from .db import database_url, make_engine
+from .host import registry
+from .models import Indicator
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "countypay:migrations")
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate to the newest schema, then register the installed plugins' indicators."""
+    with engine.begin() as connection:
+        cfg = alembic_config(str(engine.url))
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    with Session(engine) as session:
+        sync_indicators(session)
+        session.commit()
+
+
+def open_store(url: str | None = None, migrate: bool = True) -> Engine:
+    engine = make_engine(database_url(url))
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def sync_indicators(session: Session) -> None:
+    """Add the indicators that installed policies declare and the store does not know yet."""
+    known = set(session.exec(select(Indicator.code)).scalars())
+    for ind in registry().indicators.values():
+        if ind.code not in known:
+            session.add(Indicator(code=ind.code, name_zh=ind.name_zh, name_en=ind.name_en, unit=ind.unit,
+                                  entity=ind.entity, period_kind=ind.period, direction=ind.direction,
+                                  benchmark=ind.benchmark, per_capita=ind.per_capita,
+                                  reference=ind.reference))

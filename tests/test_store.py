@@ -1,0 +1,119 @@
+"""The store on SQLite and PostgreSQL: migrations, exact money, import, settlement."""
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from countypay import cases, models
+from countypay.load import ImportFailed, import_bundle
+from countypay.settle import line_values, settle
+
+HERE = Path(__file__).parent
+BUNDLE = HERE / "data" / "haiyan-bundle"
+CASE = HERE.parent / "plugins" / "haiyan" / "cases" / "floors-pro-rata.case.yaml"
+
+
+def row_counts(engine) -> dict:
+    with Session(engine) as s:
+        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in SQLModel.metadata.sorted_tables}
+
+
+def test_migrations_build_exactly_the_model(engine):
+    with engine.connect() as c:
+        diff = compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}), SQLModel.metadata)
+    assert diff == []
+
+
+def test_money_and_exact_numbers_round_trip(engine):
+    big = Decimal("9999999999999999.99")
+    with Session(engine) as s:
+        s.add(models.Province(code="p", name_zh="省"))
+        s.flush()
+        county = models.County(code="c", province_id=1, name_zh="县")
+        s.add(county)
+        s.flush()
+        s.add(models.Fund(county_id=county.id, code="f", entity="county", period="2024", amount=big))
+        s.add(models.Indicator(code="r", name_zh="比", unit="ratio", benchmark=Decimal("0.123456789")))
+        s.commit()
+    with Session(engine) as s:
+        assert s.exec(select(models.Fund.amount)).scalar_one() == big
+        assert str(s.exec(select(models.Indicator.benchmark).where(models.Indicator.code == "r")).scalar_one()) == "0.123456789"
+
+
+def test_settlement_from_the_store_matches_the_case_file(engine):
+    import_bundle(engine, BUNDLE)
+    case = cases.load(CASE)
+    with Session(engine) as s:
+        run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
+        s.commit()
+        got = line_values(s, run.id)
+    for e in case.expected:
+        assert got[(e.entity, e.line)] == e.value, (e.entity, e.line)
+    # the same inputs and parameters give the same hash and the same run, not a second one
+    expected_hash = cases.run(case).computation.input_hash
+    with Session(engine) as s:
+        again = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
+        s.commit()
+        assert (again.id, again.input_hash) == (run.id, expected_hash)
+        assert line_values(s, again.id) == got
+        assert s.execute(select(func.count()).select_from(models.SettlementRun)).scalar_one() == 1
+
+
+def test_a_new_input_makes_a_new_run_that_supersedes(engine):
+    import_bundle(engine, BUNDLE)
+    with Session(engine) as s:
+        first = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
+        second = settle(s, "haiyan", "haiyan", "work_equivalent", "2024", run_overrides={"risk_fund_rate": "0.2"})
+        s.commit()
+        assert second.id != first.id and second.supersedes_id == first.id
+        assert line_values(s, second.id)[("county", "risk_fund.opening")] == Decimal("2000.00")
+
+
+def broken_bundle(tmp_path, table: str, line: int, new: str) -> Path:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(BUNDLE, bundle)
+    path = bundle / f"{table}.csv"
+    lines = path.read_text().splitlines()
+    lines[line - 1] = new
+    path.write_text("\n".join(lines) + "\n")
+    return bundle
+
+
+@pytest.mark.parametrize("table,line,new,message", [
+    ("service_counts", 3, "haiyan,B,2024-01,outpatient_visit,-5",
+     "service_counts.csv row 3, field count: Input should be greater than or equal to 0"),
+    ("service_counts", 4, "haiyan,B,2024-01,no_such_item,5",
+     "service_counts.csv row 4, field item: unknown service item 'no_such_item'"),
+    ("service_counts", 5, "haiyan,Z,2024-03,outpatient_visit,700",
+     "service_counts.csv row 5, field institution: unknown institution 'Z'"),
+    ("service_counts", 5, "haiyan,B,2024-01,elderly_checkup,100",
+     "service_counts.csv row 5: repeats the row at service_counts.csv row 4"),
+    ("indicator_values", 4, "haiyan,noncompliant_ratio,D,2024-03,1.5",
+     "indicator_values.csv row 4, field value: 1.5 is outside [0, 1]"),
+    ("indicator_values", 3, "haiyan,performance_score,B,2024,101",
+     "indicator_values.csv row 3, field value: 101 is outside [0, 100]"),
+    ("funds", 2, "haiyan,work_equivalent_fund,county,2024,10000.001",
+     "funds.csv row 2, field amount: Decimal input should have no more than 2 decimal places"),
+    ("institutions", 2, "haiyan,A,township_health_centre,city,甲卫生院,Centre A",
+     "institutions.csv row 2, field tier: Input should be 'county', 'township' or 'village'"),
+])
+def test_a_bad_row_is_named_and_changes_nothing(engine, tmp_path, table, line, new, message):
+    import_bundle(engine, BUNDLE)  # a county already stored ...
+    before = row_counts(engine)
+    with pytest.raises(ImportFailed) as err:  # ... and a bundle whose one row is bad
+        import_bundle(engine, broken_bundle(tmp_path, table, line, new))
+    assert any(p.startswith(message) for p in err.value.problems), err.value.problems
+    assert row_counts(engine) == before
+
+
+def test_a_bad_row_in_a_fresh_store_leaves_it_empty(engine, tmp_path):
+    before = row_counts(engine)
+    with pytest.raises(ImportFailed):
+        import_bundle(engine, broken_bundle(tmp_path, "service_counts", 5, "haiyan,D,2024-13,outpatient_visit,1"))
+    assert row_counts(engine) == before
