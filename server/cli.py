@@ -123,5 +123,83 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
         err.print(f"[yellow]{flag['severity']}[/yellow] {flag['entity']} {flag['code']}: {flag['message']}")
 
 
+@app.command("serve")
+def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to listen on"),
+          port: int = typer.Option(8000, help="port to listen on"),
+          public_read: bool = typer.Option(False, help="let callers without a token read every county "
+                                                       "(for a demo on your own machine only)"),
+          introspection: bool = typer.Option(True, help="allow schema introspection (turn off in production)"),
+          workers: int = typer.Option(1, help="worker processes")) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    import uvicorn
+
+    from .app import Settings, create_app
+    from .store import open_store
+
+    engine = open_store(db)
+    out.print(f"countypay at http://{host}:{port}/graphql", highlight=False)
+    uvicorn.run(create_app(engine, Settings(public_read=public_read, introspection=introspection)),
+                host=host, port=port, log_level="warning", workers=workers)
+
+
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(role: str = typer.Option(..., help="supervisor or county"),
+                 county: str = typer.Option(None, help="the county a county token belongs to"),
+                 name: str = typer.Option("", help="who holds it"),
+                 days: int = typer.Option(None, help="valid for this many days (default: until revoked)"),
+                 db: str = DB) -> None:
+    """Create a bearer token; its secret is printed once and never stored."""
+    from sqlmodel import Session
+
+    from .auth import create_token
+    from .store import open_store
+
+    with Session(open_store(db)) as session:
+        try:
+            token, secret = create_token(session, role, county, name, days)
+        except ValueError as e:
+            err.print(f"[red]{e}[/red]")
+            raise typer.Exit(1)
+        session.commit()
+        err.print(f"token {token.id} ({role}{' of ' + county if county else ''}); keep the secret, it is shown once:")
+    out.print(secret, highlight=False)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int = typer.Argument(..., help="the token's number"), db: str = DB) -> None:
+    """Revoke a token at once."""
+    from sqlmodel import Session
+
+    from .models import ApiToken, now
+    from .store import open_store
+
+    with Session(open_store(db)) as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            err.print(f"[red]no token {token_id}[/red]")
+            raise typer.Exit(1)
+        token.revoked_at = now()
+        session.add(token)
+        session.commit()
+    out.print(f"token {token_id} revoked")
+
+
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("export")
+def schema_export(path: Path = typer.Option(Path("schema/schema.graphql"), help="where to write the SDL")) -> None:
+    """Write the schema's SDL, the file front-end developers and reviewers read."""
+    from .schema import schema
+
+    path.write_text(schema.as_str() + "\n", encoding="utf-8")
+    out.print(f"wrote {path}")
+
+
 def main() -> None:  # pragma: no cover - console script
     app()

@@ -220,3 +220,18 @@ class SettlementLine(SQLModel, table=True):
         if self.unit == "yuan":
             return self.amount
         return self.quantity.quantize(Decimal(1).scaleb(-UNITS[self.unit]))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token: a supervisor reads every county, a county token reads and writes its own.
+
+    Only the SHA-256 of the secret is kept; the secret is shown once, when it is created."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = ""
+    role: str = Field(max_length=16)  # supervisor | county
+    county_id: Optional[int] = Field(default=None, foreign_key="county.id", index=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=now)
+    expires_at: Optional[datetime] = None
+    revoked_at: Optional[datetime] = None

@@ -125,6 +125,7 @@ class InstitutionWork(Model):
     code: str = Field(min_length=1)
     performance: Decimal = Field(default=Decimal(100), ge=0, le=100)
     previous_payment: Optional[Decimal] = Field(default=None, ge=0)
+    population: Optional[int] = Field(default=None, gt=0)  # people served, for per-capita funding
     months: list[MonthCounts] = Field(default_factory=list)
 
 
@@ -234,6 +235,12 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
                  "floor_rate": None if params.floor_rate is None else str(params.floor_rate)})
         out.add(k, "paid", paid, {"formula": "paid = raw − cap_clawback + floor_topup (exact, then half-up)",
                                   "exact": show(pay[k] + topup)})
+        for month, value in sorted(month_q[k].items()):  # the monthly trend, for reports
+            out.add(k, f"equivalents.{month}", round_half_up(value, 2),
+                    {"formula": "Q of the month", "exact": show(value)}, unit="equivalent")
+        if inst.population:
+            out.add(k, "per_capita", fen(exact(paid) / inst.population),
+                    {"formula": "paid / population served", "paid": str(paid), "population": inst.population})
         paid_lines.append(paid)
     closing = fen(F - sum((exact(p) for p in paid_lines), Fraction(0)))
     out.add("county", "risk_fund.closing", closing,
@@ -255,6 +262,8 @@ WORK_EQUIVALENT_INDICATORS = (
     IndicatorDef("service_quality", "服务质量系数", "Service quality coefficient", "ratio",
                  entity="institution", period="month", direction="higher",
                  reference="seeds/001 Haiyan: 不真实服务的质量系数矫正"),
+    IndicatorDef("served_population", "服务人口", "Population served", "count", entity="institution",
+                 period="year", reference="seeds/001 Haiyan: 人均公共卫生经费"),
     IndicatorDef("performance_score", "绩效考核得分", "Annual performance score", "score",
                  entity="institution", period="year", direction="higher",
                  reference="seeds/001 Haiyan: 绩效考核"),
@@ -284,6 +293,9 @@ def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, peri
                     m[key] = v
             months.append(m)
         entry: dict = {"code": inst, "months": months}
+        population = facts.value("served_population", inst, period)
+        if population:
+            entry["population"] = int(population)
         perf = facts.value("performance_score", inst, period)
         if perf is not None:
             entry["performance"] = perf

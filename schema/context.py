@@ -1,0 +1,118 @@
+"""Per-request context: the database session, the viewer, DataLoaders, and error helpers."""
+from __future__ import annotations
+
+import contextvars
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Optional
+
+from graphql import GraphQLError
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from strawberry.dataloader import DataLoader
+
+from countypay import models
+from countypay.auth import Viewer
+
+_open_sessions: contextvars.ContextVar[list] = contextvars.ContextVar("countypay_sessions")
+
+
+def error(code: str, message: str) -> GraphQLError:
+    """A GraphQL error with a stable `code` extension that clients can switch on."""
+    return GraphQLError(message, extensions={"code": code})
+
+
+def _by_id(session_of: Callable[[], Session], model) -> DataLoader:
+    async def load(ids: list[int]) -> list[Any]:
+        rows = {r.id: r for r in session_of().exec(select(model).where(model.id.in_(ids))).scalars()}
+        return [rows.get(i) for i in ids]
+    return DataLoader(load_fn=load)
+
+
+def _many(session_of: Callable[[], Session], model, column: str, order: str = "id") -> DataLoader:
+    async def load(keys: list[int]) -> list[list[Any]]:
+        col = getattr(model, column)
+        grouped: dict[int, list] = defaultdict(list)
+        for r in session_of().exec(select(model).where(col.in_(keys)).order_by(getattr(model, order))).scalars():
+            grouped[getattr(r, column)].append(r)
+        return [grouped.get(k, []) for k in keys]
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Context:
+    engine: Engine
+    viewer: Viewer
+    request: Any = None
+    _session: Optional[Session] = None
+    loaders: dict[str, DataLoader] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = Session(self.engine, expire_on_commit=False)
+            sessions = _open_sessions.get(None)
+            if sessions is not None:
+                sessions.append(self._session)
+        return self._session
+
+    def loader(self, name: str) -> DataLoader:
+        if name not in self.loaders:
+            s = lambda: self.session  # noqa: E731
+            self.loaders[name] = {
+                "province": lambda: _by_id(s, models.Province),
+                "county": lambda: _by_id(s, models.County),
+                "community": lambda: _by_id(s, models.Community),
+                "institution": lambda: _by_id(s, models.Institution),
+                "indicator": lambda: _by_id(s, models.Indicator),
+                "run": lambda: _by_id(s, models.SettlementRun),
+                "team": lambda: _many(s, models.UnitMember, "unit_id"),
+                "populations": lambda: _many(s, models.UnitPopulation, "unit_id", "group"),
+                "targets": lambda: _many(s, models.IndicatorTarget, "indicator_id", "year"),
+                "lines": lambda: _many(s, models.SettlementLine, "run_id", "seq"),
+            }[name]()
+        return self.loaders[name]
+
+    # ---- access
+    def readable(self) -> Optional[set[int]]:
+        return self.viewer.readable()
+
+    def require_read(self, county_id: int) -> None:
+        if not self.viewer.may_read(county_id):
+            raise self.denied()
+
+    def require_write(self, county_id: int) -> None:
+        if not self.viewer.may_write(county_id):
+            if self.viewer.role == "anonymous":
+                raise error("UNAUTHENTICATED", "a county token is needed to change anything")
+            raise error("FORBIDDEN", "this token may not change this county's data")
+
+    def county(self, code: str) -> models.County:
+        """A county by code; one the viewer may not read looks the same as one that is missing."""
+        row = self.session.exec(select(models.County).where(models.County.code == code)).scalars().first()
+        if row is None or not self.viewer.may_read(row.id):
+            if row is not None and self.viewer.role == "anonymous":
+                raise self.denied()
+            raise error("NOT_FOUND", f"no county {code!r}")
+        return row
+
+    def denied(self) -> GraphQLError:
+        if self.viewer.role == "anonymous":
+            return error("UNAUTHENTICATED", "a token is needed to read county data (Authorization: Bearer …)")
+        return error("FORBIDDEN", "this token may not read this county")
+
+    def restrict(self, stmt, county_column):
+        """Limit a query to the counties the viewer may read."""
+        ids = self.readable()
+        return stmt if ids is None else stmt.where(county_column.in_(ids or {-1}))
+
+
+def track_sessions() -> contextvars.Token:
+    return _open_sessions.set([])
+
+
+def close_sessions(token: contextvars.Token) -> None:
+    for s in _open_sessions.get([]):
+        s.close()
+    _open_sessions.reset(token)

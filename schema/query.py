@@ -1,0 +1,332 @@
+"""Root query and mutation fields."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Optional
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from countypay import models, settle as engine
+from countypay.canonical import jsonable
+from countypay.errors import InputError
+from countypay.host import registry
+from countypay.money import ConservationError
+from countypay.params import resolve
+from countypay.period import Period as _Period
+
+from .context import Context, error
+from .pagination import Connection, paginate
+from .scalars import Exact, Money, Period
+from .types import (Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
+                    Province, SettlementRun, Unit, institution_list, meets, ordered, unit_list)
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+def county_ids(c: Context, code: Optional[str]) -> Optional[list[int]]:
+    return None if code is None else [c.county(code).id]
+
+
+def bad_input(e: Exception) -> strawberry.exceptions.StrawberryGraphQLError:
+    problems = e.problems if isinstance(e, InputError) else [str(e)]
+    return error("BAD_INPUT", str(e)) if not isinstance(e, InputError) else \
+        strawberry.exceptions.StrawberryGraphQLError(str(e), extensions={"code": "BAD_INPUT", "problems": problems})
+
+
+@strawberry.type(description="An indicator's value in one county, for supervisors comparing counties.")
+class CountyComparison:
+    county: County
+    value: Optional[Exact] = strawberry.field(description="The county's own value, else its entities' "
+                                                          "values summed (counts, money) or averaged.")
+    entities: int = strawberry.field(description="How many entity values made it (0: the county's own).")
+    population: Optional[int]
+    per_capita: Optional[Exact] = strawberry.field(description="value / population, when the indicator is per capita.")
+    attainment: Attainment
+
+
+@strawberry.type(description="A simulated line beside the latest stored run's line of the same entity and code.")
+class LineComparison:
+    entity: str
+    code: str
+    unit: str
+    simulated: Optional[Exact]
+    stored: Optional[Exact]
+    difference: Optional[Exact] = strawberry.field(description="simulated − stored; null when either is missing.")
+    trace: Optional[JSON]
+
+
+@strawberry.type(description="The lines of one entity, simulated and stored.")
+class EntityComparison:
+    entity: str
+    lines: list[LineComparison]
+    changed: bool = strawberry.field(description="Whether any line of the entity differs.")
+
+
+@strawberry.type(description="A what-if settlement: computed with changed parameters, stored nowhere.")
+class Simulation:
+    parameters: JSON
+    parameter_sources: JSON
+    latest_run: Optional[SettlementRun]
+    entities: list[EntityComparison]
+
+
+@strawberry.type(description="A county's value for one policy parameter from a date on.")
+class ParameterOverride:
+    county: str
+    policy: str
+    component: str
+    name: str
+    effective: date
+    value: JSON
+    reference: str
+    created_at: datetime
+    created_by: str
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Provinces that hold a county the caller may read.")
+    def provinces(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                  order: Optional[Order] = None) -> Connection[Province]:
+        c = ctx(info)
+        stmt = select(models.Province)
+        ids = c.readable()
+        if ids is not None:
+            stmt = stmt.where(models.Province.id.in_(
+                select(models.County.province_id).where(models.County.id.in_(ids or {-1}))))
+        return paginate(c.session, ordered(stmt, models.Province, order), first, after, Province)
+
+    @strawberry.field(description="Counties the caller may read, optionally of one province.")
+    def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = None,
+                 after: Optional[str] = None, order: Optional[Order] = None) -> Connection[County]:
+        c = ctx(info)
+        stmt = c.restrict(select(models.County), models.County.id)
+        if province:
+            stmt = stmt.join(models.Province).where(models.Province.code == province)
+        return paginate(c.session, ordered(stmt, models.County, order), first, after, County)
+
+    @strawberry.field(description="One county by code.")
+    def county(self, info: Info, code: str) -> County:
+        return County(row=ctx(info).county(code))
+
+    @strawberry.field(description="Health management units, by county and community.")
+    def units(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
+              first: Optional[int] = None, after: Optional[str] = None,
+              order: Optional[Order] = None) -> Connection[Unit]:
+        c = ctx(info)
+        return unit_list(c, county_ids(c, county), community, first, after, order)
+
+    @strawberry.field(description="Institutions, by county, community, kind and tier.")
+    def institutions(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
+                     kind: Optional[str] = None, tier: Optional[str] = None, first: Optional[int] = None,
+                     after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
+        c = ctx(info)
+        return institution_list(c, county_ids(c, county), kind, tier, community, first, after, order)
+
+    @strawberry.field(description="Indicator definitions (a public catalogue).")
+    def indicators(self, info: Info, entity: Optional[str] = None, search: Optional[str] = None,
+                   first: Optional[int] = None, after: Optional[str] = None,
+                   order: Optional[Order] = None) -> Connection[Indicator]:
+        c = ctx(info)
+        I = models.Indicator
+        stmt = select(I)
+        if entity:
+            stmt = stmt.where(I.entity == entity)
+        if search:
+            like = f"%{search}%"
+            stmt = stmt.where(I.code.like(like) | I.name_zh.like(like) | I.name_en.like(like))
+        return paginate(c.session, ordered(stmt, I, order), first, after, Indicator)
+
+    @strawberry.field(description="Indicator values of a county, with attainment against benchmark and target.")
+    def indicator_values(self, info: Info, county: str, indicator: Optional[str] = None,
+                         entity: Optional[str] = None, period: Optional[Period] = None,
+                         first: Optional[int] = None, after: Optional[str] = None) -> Connection[IndicatorValue]:
+        c = ctx(info)
+        V, I = models.IndicatorValue, models.Indicator
+        stmt = select(V).where(V.county_id == c.county(county).id)
+        if indicator:
+            stmt = stmt.join(I, I.id == V.indicator_id).where(I.code == indicator)
+        if entity:
+            stmt = stmt.where(V.entity == entity)
+        if period:
+            stmt = stmt.where(V.period == period)
+        return paginate(c.session, stmt.order_by(V.indicator_id, V.entity, V.period), first, after, IndicatorValue)
+
+    @strawberry.field(description="Installed payment policies (a public catalogue).")
+    def policies(self, county: Optional[str] = None) -> list[Policy]:
+        return [Policy(policy=p) for p in sorted(registry().policies.values(), key=lambda p: p.code)
+                if county is None or p.county == county]
+
+    @strawberry.field(description="Stored settlements, newest first.")
+    def settlements(self, info: Info, county: Optional[str] = None, policy: Optional[str] = None,
+                    component: Optional[str] = None, period: Optional[Period] = None,
+                    status: Optional[str] = None, first: Optional[int] = None,
+                    after: Optional[str] = None) -> Connection[SettlementRun]:
+        c = ctx(info)
+        R = models.SettlementRun
+        stmt = c.restrict(select(R), R.county_id)
+        if county:
+            stmt = stmt.where(R.county_id == c.county(county).id)
+        for col, value in ((R.policy, policy), (R.component, component), (R.period, period), (R.status, status)):
+            if value:
+                stmt = stmt.where(col == value)
+        return paginate(c.session, stmt.order_by(R.id.desc()), first, after, SettlementRun)
+
+    @strawberry.field(description="One settlement by id, with its lines, traces and totals.")
+    def settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:
+        return SettlementRun(row=run_row(ctx(info), id))
+
+    @strawberry.field(description="An indicator's value in every readable county for a period.")
+    def compare_counties(self, info: Info, indicator: str, period: Period) -> list[CountyComparison]:
+        c = ctx(info)
+        ind = c.session.exec(select(models.Indicator).where(models.Indicator.code == indicator)).scalars().first()
+        if ind is None:
+            raise error("NOT_FOUND", f"no indicator {indicator!r}")
+        V = models.IndicatorValue
+        stmt = c.restrict(select(V.county_id, V.entity, V.value).where(
+            V.indicator_id == ind.id, V.period == period, V.value.is_not(None)), V.county_id)
+        by_county: dict[int, dict[str, Decimal]] = {}
+        for cid, entity, value in c.session.execute(stmt):
+            by_county.setdefault(cid, {})[entity] = value
+        counties = {r.id: r for r in c.session.exec(select(models.County).where(
+            models.County.id.in_(list(by_county) or [-1]))).scalars()}
+        year = _Period.parse(period).year
+        targets = {(t.county_id, t.year): t.value for t in c.session.exec(select(models.IndicatorTarget).where(
+            models.IndicatorTarget.indicator_id == ind.id, models.IndicatorTarget.year == year)).scalars()}
+        out = []
+        for cid, values in by_county.items():
+            county = counties[cid]
+            if "county" in values:
+                value, n = values["county"], 0
+            else:
+                n = len(values)
+                total = sum(values.values(), Decimal(0))
+                value = total if ind.unit in ("count", "yuan", "event") else total / n
+            per_capita = value / county.population if ind.per_capita and county.population else None
+            target = targets.get((cid, year), targets.get((None, year)))
+            shown = per_capita if per_capita is not None else value
+            out.append(CountyComparison(
+                county=County(row=county), value=value, entities=n, population=county.population,
+                per_capita=per_capita,
+                attainment=Attainment(benchmark=ind.benchmark, target=target, direction=ind.direction,
+                                      meets_benchmark=meets(shown, ind.benchmark, ind.direction),
+                                      meets_target=meets(shown, target, ind.direction))))
+        return sorted(out, key=lambda x: x.county.row.code)
+
+    @strawberry.field(description="Settle with changed parameters and compare with the latest stored run; "
+                                  "stores nothing.")
+    def simulate_settlement(self, info: Info, county: str, policy: str, component: str, period: Period,
+                            parameter_overrides: Optional[JSON] = None) -> Simulation:
+        c = ctx(info)
+        row = c.county(county)
+        try:
+            _, comp = engine.prepare(c.session, county, policy, component, period, parameter_overrides)
+        except (InputError, ConservationError, KeyError, ValueError) as e:
+            raise bad_input(e) from None
+        latest = engine.latest_run(c.session, row.id, policy, component, str(period))
+        stored = {(l.entity, l.code): l for l in engine.run_lines(c.session, latest.id)} if latest else {}
+        grouped: dict[str, list[LineComparison]] = {}
+        for line in comp.outcome.lines:
+            old = stored.pop((line.entity, line.code), None)
+            grouped.setdefault(line.entity, []).append(LineComparison(
+                entity=line.entity, code=line.code, unit=line.unit, simulated=line.value,
+                stored=old.value if old else None, difference=line.value - old.value if old else None,
+                trace=jsonable(line.trace)))
+        for (entity, code), old in stored.items():
+            grouped.setdefault(entity, []).append(LineComparison(
+                entity=entity, code=code, unit=old.unit, simulated=None, stored=old.value, difference=None, trace=None))
+        return Simulation(
+            parameters=comp.parameters.values, parameter_sources=comp.parameters.sources,
+            latest_run=SettlementRun(row=latest) if latest else None,
+            entities=[EntityComparison(entity=e, lines=ls, changed=any(l.difference != 0 for l in ls))
+                      for e, ls in grouped.items()])
+
+
+def run_row(c: Context, id: str) -> models.SettlementRun:
+    try:
+        row = c.session.get(models.SettlementRun, int(id))
+    except ValueError:
+        row = None
+    if row is None or not c.viewer.may_read(row.county_id):
+        if row is not None and c.viewer.role == "anonymous":
+            raise c.denied()
+        raise error("NOT_FOUND", f"no settlement {id}")
+    return row
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Settle one component for a county and period from the stored facts. "
+                                     "The same inputs and parameters return the same run.")
+    def run_settlement(self, info: Info, county: str, policy: str, component: str, period: Period,
+                       parameter_overrides: Optional[JSON] = None) -> SettlementRun:
+        c = ctx(info)
+        row = c.county(county)
+        c.require_write(row.id)
+        try:
+            run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
+            c.session.commit()
+        except (InputError, ConservationError, KeyError, ValueError) as e:
+            c.session.rollback()
+            raise bad_input(e) from None
+        except IntegrityError:  # the same run stored meanwhile by another request
+            c.session.rollback()
+            run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
+        return SettlementRun(row=run)
+
+    @strawberry.mutation(description="Approve a run: it is locked from then on. Only the latest run of its "
+                                     "county, policy, component and period can be approved.")
+    def approve_settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:
+        c = ctx(info)
+        run = run_row(c, id)
+        c.require_write(run.county_id)
+        if run.status == "approved":
+            return SettlementRun(row=run)
+        latest = engine.latest_run(c.session, run.county_id, run.policy, run.component, run.period)
+        if latest.id != run.id:
+            raise error("CONFLICT", f"run {run.id} is superseded by run {latest.id}")
+        run.status, run.approved_by = "approved", c.viewer.name
+        run.approved_at = datetime.now(timezone.utc)
+        c.session.add(run)
+        c.session.commit()
+        return SettlementRun(row=run)
+
+    @strawberry.mutation(description="Set the county's value of one policy parameter from a date on. "
+                                     "It replaces the plugin's default whole.")
+    def set_parameter_override(self, info: Info, county: str, policy: str, component: str, name: str,
+                               effective: date, value: JSON, reference: str = "") -> ParameterOverride:
+        c = ctx(info)
+        row = c.county(county)
+        c.require_write(row.id)
+        try:
+            pol = registry().policy(policy)
+            comp = pol.component(component)
+        except KeyError as e:
+            raise error("NOT_FOUND", str(e.args[0])) from None
+        if name not in comp.parameters.model_fields:
+            raise error("BAD_INPUT", f"{policy}.{component} has no parameter {name!r} "
+                                     f"(it has: {', '.join(comp.parameters.model_fields)})")
+        period = _Period(effective.year, "month", effective.month)
+        try:
+            overrides = engine.county_overrides(c.session, row, policy, component, period)
+            resolve(pol, comp, period, {**overrides, name: value})
+        except InputError as e:
+            raise bad_input(e) from None
+        O = models.ParameterOverride
+        existing = c.session.exec(select(O).where(O.county_id == row.id, O.policy == policy, O.component == component,
+                                                  O.name == name, O.effective == effective)).scalars().first()
+        record = existing or O(county_id=row.id, policy=policy, component=component, name=name, effective=effective,
+                               value=None)
+        record.value, record.reference, record.created_by = jsonable(value), reference, c.viewer.name
+        c.session.add(record)
+        c.session.commit()
+        return ParameterOverride(county=county, policy=policy, component=component, name=name, effective=effective,
+                                 value=record.value, reference=reference, created_at=record.created_at,
+                                 created_by=record.created_by)

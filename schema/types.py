@@ -1,0 +1,618 @@
+"""GraphQL object types. Each wraps a stored row; relations load through per-request DataLoaders,
+so a report screen costs a fixed number of queries however many rows it shows."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Optional
+
+import strawberry
+from sqlalchemy import select
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from countypay import models
+from countypay.host import registry
+from countypay.params import resolve
+from countypay.period import Period as _Period
+from countypay.policy import ROLES
+
+from .context import Context
+from .pagination import Connection, paginate
+from .scalars import Exact, Money, Period
+
+ROLE_NAMES = dict(zip(ROLES, ("单元长", "指导员", "村医", "管理员", "卫健专干")))
+KIND_NAMES = {"county_hospital": "县级医院", "township_health_centre": "乡镇卫生院",
+              "community_health_centre": "社区卫生服务中心", "community_health_station": "社区卫生服务站",
+              "village_clinic": "村卫生室", "public_health_institution": "专业公共卫生机构",
+              "private": "民营医疗机构"}
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+@strawberry.enum(description="List order.")
+class Order(Enum):
+    CODE_ASC = "code_asc"
+    CODE_DESC = "code_desc"
+    NAME_ASC = "name_asc"
+    NAME_DESC = "name_desc"
+
+
+def ordered(stmt, model, order: Optional[Order]):
+    order = order or Order.CODE_ASC
+    col = model.code if order.value.startswith("code") else model.name_zh
+    return stmt.order_by(col.desc() if order.value.endswith("desc") else col, model.id)
+
+
+@strawberry.type(description="A province (省).")
+class Province:
+    row: strawberry.Private[models.Province]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field(description="The province's counties that the caller may read.")
+    def counties(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                 order: Optional[Order] = None) -> Connection[County]:
+        c = ctx(info)
+        stmt = c.restrict(select(models.County).where(models.County.province_id == self.row.id), models.County.id)
+        return paginate(c.session, ordered(stmt, models.County, order), first, after, County)
+
+
+@strawberry.type(description="A county (县) and everything stored for it.")
+class County:
+    row: strawberry.Private[models.County]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field(description="Resident population (常住人口), where known.")
+    def population(self) -> Optional[int]:
+        return self.row.population
+
+    @strawberry.field
+    async def province(self, info: Info) -> Province:
+        return Province(row=await ctx(info).loader("province").load(self.row.province_id))
+
+    @strawberry.field(description="Medical communities (医共体).")
+    def communities(self, info: Info) -> list[Community]:
+        rows = ctx(info).session.exec(select(models.Community).where(
+            models.Community.county_id == self.row.id).order_by(models.Community.code)).scalars()
+        return [Community(row=r) for r in rows]
+
+    @strawberry.field(description="Institutions, filtered by kind, tier or community.")
+    def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
+                     community: Optional[str] = None, first: Optional[int] = None,
+                     after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
+        return institution_list(ctx(info), [self.row.id], kind, tier, community, first, after, order)
+
+    @strawberry.field(description="Health management units (健康管理单元).")
+    def units(self, info: Info, community: Optional[str] = None, first: Optional[int] = None,
+              after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Unit]:
+        return unit_list(ctx(info), [self.row.id], community, first, after, order)
+
+    @strawberry.field(description="Policies this county is paid by.")
+    def policies(self) -> list[Policy]:
+        return [Policy(policy=p) for p in sorted(registry().policies.values(), key=lambda p: p.code)
+                if p.county == self.row.code]
+
+
+def institution_list(c: Context, county_ids, kind, tier, community, first, after, order) -> Connection[Institution]:
+    I = models.Institution
+    stmt = select(I)
+    if county_ids is not None:
+        stmt = stmt.where(I.county_id.in_(county_ids))
+    stmt = c.restrict(stmt, I.county_id)
+    if kind:
+        stmt = stmt.where(I.kind == kind)
+    if tier:
+        stmt = stmt.where(I.tier == tier)
+    if community:
+        stmt = stmt.join(models.Community, models.Community.id == I.community_id).where(models.Community.code == community)
+    return paginate(c.session, ordered(stmt, I, order), first, after, Institution)
+
+
+def unit_list(c: Context, county_ids, community, first, after, order) -> Connection[Unit]:
+    U = models.Unit
+    stmt = select(U)
+    if county_ids is not None:
+        stmt = stmt.where(U.county_id.in_(county_ids))
+    stmt = c.restrict(stmt, U.county_id)
+    if community:
+        stmt = stmt.join(models.Community, models.Community.id == U.community_id).where(models.Community.code == community)
+    return paginate(c.session, ordered(stmt, U, order), first, after, Unit)
+
+
+@strawberry.type(description="A medical community (医共体): a county hospital leading township centres and clinics.")
+class Community:
+    row: strawberry.Private[models.Community]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+    @strawberry.field(description="The lead institution (牵头医院).")
+    def lead(self, info: Info) -> Optional[Institution]:
+        if not self.row.lead:
+            return None
+        row = ctx(info).session.exec(select(models.Institution).where(
+            models.Institution.county_id == self.row.county_id, models.Institution.code == self.row.lead)).scalars().first()
+        return Institution(row=row) if row else None
+
+    @strawberry.field
+    def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
+                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[Institution]:
+        return institution_list(ctx(info), [self.row.county_id], kind, tier, self.row.code, first, after, None)
+
+    @strawberry.field
+    def units(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[Unit]:
+        return unit_list(ctx(info), [self.row.county_id], self.row.code, first, after, None)
+
+
+@strawberry.type(description="A health institution (医疗卫生机构).")
+class Institution:
+    row: strawberry.Private[models.Institution]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field(description="county_hospital, township_health_centre, community_health_centre, "
+                                  "community_health_station, village_clinic, public_health_institution or private.")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="The kind in Chinese (机构类别).")
+    def kind_zh(self) -> str:
+        return KIND_NAMES.get(self.row.kind, self.row.kind)
+
+    @strawberry.field(description="county, township or village (县/镇/村).")
+    def tier(self) -> str:
+        return self.row.tier
+
+    @strawberry.field
+    async def community(self, info: Info) -> Optional[Community]:
+        if self.row.community_id is None:
+            return None
+        return Community(row=await ctx(info).loader("community").load(self.row.community_id))
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+
+@strawberry.type(description="One role of a unit's team and the institution that holds it.")
+class TeamMember:
+    role: str = strawberry.field(description="unit_head, instructor, village_doctor, administrator or commissioner.")
+    role_zh: str = strawberry.field(description="单元长, 指导员, 村医, 管理员 or 卫健专干.")
+    institution_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def institution(self, info: Info) -> Institution:
+        return Institution(row=await ctx(info).loader("institution").load(self.institution_id))
+
+
+@strawberry.type(description="People a unit serves in one group (residents, general, chronic, red, yellow, green …).")
+class Population:
+    group: str
+    count: int
+
+
+@strawberry.type(description="A health management unit (健康管理单元): a grid served by a five-role team.")
+class Unit:
+    row: strawberry.Private[models.Unit]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field
+    async def community(self, info: Info) -> Optional[Community]:
+        if self.row.community_id is None:
+            return None
+        return Community(row=await ctx(info).loader("community").load(self.row.community_id))
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+    @strawberry.field(description="The team: role → institution.")
+    async def team(self, info: Info) -> list[TeamMember]:
+        rows = await ctx(info).loader("team").load(self.row.id)
+        return [TeamMember(role=m.role, role_zh=ROLE_NAMES.get(m.role, m.role), institution_id=m.institution_id)
+                for m in sorted(rows, key=lambda m: ROLES.index(m.role) if m.role in ROLES else 99)]
+
+    @strawberry.field
+    async def populations(self, info: Info) -> list[Population]:
+        return [Population(group=p.group, count=p.count) for p in await ctx(info).loader("populations").load(self.row.id)]
+
+
+@strawberry.type(description="A yearly target of an indicator (目标值).")
+class Target:
+    year: int
+    value: Optional[Exact]
+    text: Optional[str] = strawberry.field(description="The target as written, when it is not a plain number.")
+    county_id: strawberry.Private[Optional[int]]
+
+    @strawberry.field(description="The county the target is for; null for a target of every county.")
+    async def county(self, info: Info) -> Optional[County]:
+        if self.county_id is None:
+            return None
+        return County(row=await ctx(info).loader("county").load(self.county_id))
+
+
+@strawberry.type(description="An indicator definition (指标): names, unit, direction, benchmark and targets.")
+class Indicator:
+    row: strawberry.Private[models.Indicator]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.row.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.row.name_en
+
+    @strawberry.field(description="ratio, score, yuan, count, event, …")
+    def unit(self) -> str:
+        return self.row.unit
+
+    @strawberry.field(description="What the values are kept for: unit, institution, community or county.")
+    def entity(self) -> str:
+        return self.row.entity
+
+    @strawberry.field(description="The period kind of its values: year, half, quarter or month.")
+    def period_kind(self) -> str:
+        return self.row.period_kind
+
+    @strawberry.field(description="higher or lower is better; null when not stated.")
+    def direction(self) -> Optional[str]:
+        return self.row.direction
+
+    @strawberry.field(description="The benchmark (基准值) a value is attained at.")
+    def benchmark(self) -> Optional[Exact]:
+        return self.row.benchmark
+
+    @strawberry.field(description="Whether supervisors compare it per head of population.")
+    def per_capita(self) -> bool:
+        return self.row.per_capita
+
+    @strawberry.field(description="The source document and section, or `illustrative`.")
+    def reference(self) -> str:
+        return self.row.reference
+
+    @strawberry.field(description="Yearly targets: general ones, and the readable counties' own.")
+    async def targets(self, info: Info) -> list[Target]:
+        c = ctx(info)
+        ids = c.readable()
+        rows = await c.loader("targets").load(self.row.id)
+        return [Target(year=t.year, value=t.value, text=t.text, county_id=t.county_id) for t in rows
+                if t.county_id is None or ids is None or t.county_id in ids]
+
+
+@strawberry.type(description="How a value stands against its indicator's benchmark and the year's target.")
+class Attainment:
+    benchmark: Optional[Exact]
+    target: Optional[Exact]
+    direction: Optional[str]
+    meets_benchmark: Optional[bool] = strawberry.field(description="Null when there is no benchmark or value.")
+    meets_target: Optional[bool] = strawberry.field(description="Null when there is no target or value.")
+
+
+def meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional[str]) -> Optional[bool]:
+    if value is None or goal is None:
+        return None
+    return value <= goal if direction == "lower" else value >= goal
+
+
+@strawberry.type(description="One value of an indicator for an entity and period.")
+class IndicatorValue:
+    row: strawberry.Private[models.IndicatorValue]
+
+    @strawberry.field(description="Unit, institution or community code, or `county`.")
+    def entity(self) -> str:
+        return self.row.entity
+
+    @strawberry.field
+    def period(self) -> Period:
+        return self.row.period
+
+    @strawberry.field
+    def value(self) -> Optional[Exact]:
+        return self.row.value
+
+    @strawberry.field(description="The value as written, when it is not a plain number (\"8.1:1\", \"是\").")
+    def text(self) -> Optional[str]:
+        return self.row.text
+
+    @strawberry.field
+    async def indicator(self, info: Info) -> Indicator:
+        return Indicator(row=await ctx(info).loader("indicator").load(self.row.indicator_id))
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+    @strawberry.field(description="Attainment against the benchmark and the target of the period's year.")
+    async def attainment(self, info: Info) -> Attainment:
+        c = ctx(info)
+        ind = await c.loader("indicator").load(self.row.indicator_id)
+        year = _Period.parse(self.row.period).year
+        targets = [t for t in await c.loader("targets").load(ind.id) if t.year == year]
+        own = [t for t in targets if t.county_id == self.row.county_id] or [t for t in targets if t.county_id is None]
+        target = own[0].value if own else None
+        return Attainment(benchmark=ind.benchmark, target=target, direction=ind.direction,
+                          meets_benchmark=meets(self.row.value, ind.benchmark, ind.direction),
+                          meets_target=meets(self.row.value, target, ind.direction))
+
+
+@strawberry.type(description="A line a component produces.")
+class LineSpec:
+    entity: str
+    code: str
+    description: str
+
+
+@strawberry.type(description="One settlement a policy can run (组成部分).")
+class Component:
+    policy_code: strawberry.Private[str]
+    code: str
+    name_zh: str
+    name_en: str
+    lines: list[LineSpec]
+
+    @strawberry.field(description="Parameters in force for a period: the plugin's dated defaults, then the "
+                                  "county's overrides when the caller may read that county. "
+                                  "{values: {...}, sources: {name: where it came from}}.")
+    def parameters(self, info: Info, period: Period, county: Optional[str] = None) -> JSON:
+        from countypay.settle import county_overrides
+
+        c = ctx(info)
+        policy = registry().policy(self.policy_code)
+        comp = policy.component(self.code)
+        p = _Period.parse(period)
+        overrides = None
+        if county:
+            row = c.county(county)
+            overrides = county_overrides(c.session, row, policy.code, comp.code, p)
+        r = resolve(policy, comp, p, overrides)
+        return {"values": r.values, "sources": r.sources, "version": r.version}
+
+
+@strawberry.type(description="A county payment policy installed as a plugin (支付政策).")
+class Policy:
+    policy: strawberry.Private[object]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.policy.code
+
+    @strawberry.field(description="The county code it is written for.")
+    def county(self) -> str:
+        return self.policy.county
+
+    @strawberry.field(description="Chinese name.")
+    def name_zh(self) -> str:
+        return self.policy.name_zh
+
+    @strawberry.field(description="English name.")
+    def name_en(self) -> str:
+        return self.policy.name_en
+
+    @strawberry.field
+    def version(self) -> str:
+        return self.policy.version
+
+    @strawberry.field(description="The source documents it implements.")
+    def reference(self) -> str:
+        return self.policy.reference
+
+    @strawberry.field
+    def components(self) -> list[Component]:
+        return [Component(policy_code=self.policy.code, code=c.code, name_zh=c.name_zh, name_en=c.name_en,
+                          lines=[LineSpec(entity=l.entity, code=l.code, description=l.description) for l in c.lines])
+                for c in self.policy.components]
+
+    @strawberry.field(description="The indicators the policy reads.")
+    def indicators(self, info: Info) -> list[Indicator]:
+        codes = [i.code for i in self.policy.indicators]
+        rows = {r.code: r for r in ctx(info).session.exec(
+            select(models.Indicator).where(models.Indicator.code.in_(codes))).scalars()}
+        return [Indicator(row=rows[c]) for c in codes if c in rows]
+
+
+@strawberry.type(description="One settlement figure with the trace that explains it.")
+class SettlementLine:
+    row: strawberry.Private[models.SettlementLine]
+
+    @strawberry.field(description="Unit, institution or community code, or `county`.")
+    def entity(self) -> str:
+        return self.row.entity
+
+    @strawberry.field(description="The line, e.g. `process.paid`, `surplus.retained`, `price`.")
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field(description="yuan, yuan/equivalent (4 decimals) or equivalent.")
+    def unit(self) -> str:
+        return self.row.unit
+
+    @strawberry.field(description="The figure as a decimal string, with its unit's decimals.")
+    def value(self) -> Exact:
+        return self.row.value
+
+    @strawberry.field(description="The figure when it is money; null for prices and equivalents.")
+    def amount(self) -> Optional[Money]:
+        return self.row.amount
+
+    @strawberry.field(description="How the figure was made: formula, inputs and parameters used.")
+    def trace(self) -> JSON:
+        return self.row.trace
+
+
+@strawberry.type(description="A finding reported with a settlement, e.g. a compliance check that failed.")
+class Flag:
+    entity: str
+    code: str
+    message: str
+    severity: str
+
+
+@strawberry.type(description="The sum of a settlement's money lines for one line code or one entity.")
+class Total:
+    key: str
+    amount: Money
+
+
+@strawberry.type(description="A stored settlement (结算): immutable; approved runs are locked; a later run supersedes.")
+class SettlementRun:
+    row: strawberry.Private[models.SettlementRun]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    async def county(self, info: Info) -> County:
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+    @strawberry.field
+    def policy(self) -> str:
+        return self.row.policy
+
+    @strawberry.field
+    def component(self) -> str:
+        return self.row.component
+
+    @strawberry.field
+    def period(self) -> Period:
+        return self.row.period
+
+    @strawberry.field(description="draft or approved.")
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field(description="A hash of the parameters used.")
+    def parameter_version(self) -> str:
+        return self.row.parameter_version
+
+    @strawberry.field(description="The parameters used.")
+    def parameters(self) -> JSON:
+        return self.row.parameters
+
+    @strawberry.field(description="Where each parameter came from: a dated default, a county or a run override.")
+    def parameter_sources(self) -> JSON:
+        return self.row.parameter_sources
+
+    @strawberry.field(description="A hash of the inputs; the same inputs always give the same hash.")
+    def input_hash(self) -> str:
+        return self.row.input_hash
+
+    @strawberry.field
+    def flags(self) -> list[Flag]:
+        return [Flag(**f) for f in self.row.flags or []]
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def created_by(self) -> str:
+        return self.row.created_by
+
+    @strawberry.field
+    def approved_at(self) -> Optional[datetime]:
+        return self.row.approved_at
+
+    @strawberry.field
+    def approved_by(self) -> Optional[str]:
+        return self.row.approved_by
+
+    @strawberry.field(description="The run this one replaces.")
+    async def supersedes(self, info: Info) -> Optional[SettlementRun]:
+        if self.row.supersedes_id is None:
+            return None
+        return SettlementRun(row=await ctx(info).loader("run").load(self.row.supersedes_id))
+
+    @strawberry.field(description="The lines, optionally of one entity or one line code.")
+    def lines(self, info: Info, entity: Optional[str] = None, code: Optional[str] = None,
+              first: Optional[int] = None, after: Optional[str] = None) -> Connection[SettlementLine]:
+        L = models.SettlementLine
+        stmt = select(L).where(L.run_id == self.row.id)
+        if entity:
+            stmt = stmt.where(L.entity == entity)
+        if code:
+            stmt = stmt.where(L.code == code)
+        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after, SettlementLine)
+
+    @strawberry.field(description="Money by line code, over all entities.")
+    async def totals_by_code(self, info: Info) -> list[Total]:
+        return totals(await ctx(info).loader("lines").load(self.row.id), lambda l: l.code)
+
+    @strawberry.field(description="Money by entity, over the lines given (default: every line ending in `paid`).")
+    async def totals_by_entity(self, info: Info, codes: Optional[list[str]] = None) -> list[Total]:
+        lines = await ctx(info).loader("lines").load(self.row.id)
+        pick = (lambda l: l.code in codes) if codes else (lambda l: l.code.split(".")[-1] == "paid")
+        return totals([l for l in lines if pick(l)], lambda l: l.entity)
+
+
+def totals(lines, key) -> list[Total]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for l in lines:
+        if l.amount is not None:
+            sums[key(l)] += l.amount
+    return [Total(key=k, amount=v) for k, v in sorted(sums.items())]

@@ -1,0 +1,86 @@
+"""Who is asking: bearer tokens and what each may read and write."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from .models import ApiToken, County, now
+
+PREFIX = "cp_"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller. `counties` is None for a supervisor (every county), else the ids it may see."""
+
+    role: str  # anonymous | supervisor | county
+    county_id: Optional[int] = None
+    name: str = ""
+
+    @property
+    def can_read_all(self) -> bool:
+        return self.role == "supervisor"
+
+    def may_read(self, county_id: int) -> bool:
+        return self.role == "supervisor" or (self.role == "county" and self.county_id == county_id)
+
+    def may_write(self, county_id: int) -> bool:
+        return self.role == "county" and self.county_id == county_id
+
+    def readable(self) -> Optional[set[int]]:
+        """County ids this viewer may read; None means all."""
+        if self.role == "supervisor":
+            return None
+        return {self.county_id} if self.role == "county" else set()
+
+
+ANONYMOUS = Viewer("anonymous")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, role: str, county_code: str | None = None, name: str = "",
+                 days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once; only its hash is stored)."""
+    if role not in ("supervisor", "county"):
+        raise ValueError("role must be supervisor or county")
+    county_id = None
+    if role == "county":
+        if not county_code:
+            raise ValueError("a county token needs --county")
+        county = session.exec(select(County).where(County.code == county_code)).scalars().first()
+        if county is None:
+            raise ValueError(f"no county {county_code!r} in the store")
+        county_id = county.id
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=role, county_id=county_id, secret_hash=_hash(secret),
+                     expires_at=now() + timedelta(days=days) if days else None)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def viewer_for(session: Session, authorization: str | None) -> Optional[Viewer]:
+    """The viewer a request's Authorization header names; ANONYMOUS without one, None when the
+    token is unknown, expired or revoked."""
+    if not authorization:
+        return ANONYMOUS
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.startswith(PREFIX):
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.secret_hash == _hash(secret.strip()))).scalars().first()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None:
+        expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=timezone.utc)
+        if expires <= datetime.now(timezone.utc):
+            return None
+    return Viewer(token.role, token.county_id, token.name or f"token {token.id}")

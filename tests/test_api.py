@@ -1,0 +1,251 @@
+"""The GraphQL API on SQLite and PostgreSQL: reads, drill-down, access, mutations, limits."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from countypay.app import Settings, create_app
+from countypay.auth import create_token
+from countypay.load import import_bundle
+from countypay.models import ApiToken, now
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def api(engine):
+    import_bundle(engine, DATA / "haiyan-bundle")
+    import_bundle(engine, DATA / "other-bundle")
+    with Session(engine) as s:
+        tokens = {"supervisor": create_token(s, "supervisor", name="province")[1],
+                  "haiyan": create_token(s, "county", "haiyan", name="haiyan team")[1],
+                  "other": create_token(s, "county", "other", name="other team")[1]}
+        s.commit()
+    client = TestClient(create_app(engine, Settings()))
+
+    def gql(query, variables=None, as_=None, status=200):
+        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
+        r = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert r.status_code == status, r.text
+        return r.json()
+
+    gql.tokens, gql.client, gql.engine = tokens, client, engine
+    return gql
+
+
+def data(result):
+    assert "errors" not in result, result["errors"]
+    return result["data"]
+
+
+def codes(result):
+    return [e["extensions"]["code"] for e in result["errors"]]
+
+
+def test_anonymous_callers_see_only_the_public_catalogues(api):
+    d = data(api("{ indicators(first: 500) { totalCount nodes { code } } policies { code } counties { totalCount } }"))
+    assert "performance_score" in [n["code"] for n in d["indicators"]["nodes"]]
+    assert "haiyan" in [p["code"] for p in d["policies"]]
+    assert d["counties"]["totalCount"] == 0
+    assert codes(api('{ county(code: "haiyan") { code } }')) == ["UNAUTHENTICATED"]
+
+
+def test_drill_down_province_to_institution(api):
+    d = data(api("""{ provinces { nodes { code counties { nodes { code communities { code lead { code kindZh } }
+        units { totalCount nodes { code team { role roleZh institution { code tier community { code } } }
+        populations { group count } } } } } } } }""", as_="supervisor"))
+    provinces = {p["code"]: p for p in d["provinces"]["nodes"]}
+    assert set(provinces) == {"anhui", "zhejiang"}
+    other = provinces["anhui"]["counties"]["nodes"][0]
+    assert other["communities"] == [{"code": "north", "lead": {"code": "H1", "kindZh": "县级医院"}}]
+    u1 = other["units"]["nodes"][0]
+    assert u1["code"] == "U01" and u1["populations"] == [{"group": "residents", "count": 600}]
+    assert [(m["role"], m["roleZh"], m["institution"]["code"]) for m in u1["team"]] == [
+        ("unit_head", "单元长", "T1"), ("instructor", "指导员", "H1"), ("village_doctor", "村医", "V1")]
+
+
+def test_drill_down_costs_the_same_number_of_queries_for_more_rows(api):
+    query = """{ counties { nodes { code province { code } units { nodes { code county { code }
+        community { code } team { role institution { code community { code } } } populations { count } } } } } }"""
+    counts = []
+    for first in (1, 2):
+        seen = []
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        event.listen(api.engine, "before_cursor_execute", listener)
+        try:
+            data(api(query.replace("units {", f"units(first: {first}) {{"), as_="supervisor"))
+        finally:
+            event.remove(api.engine, "before_cursor_execute", listener)
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_pagination_with_cursors(api):
+    q = """query($after: String) { institutions(county: "haiyan", first: 3, after: $after) {
+        totalCount edges { cursor node { code } } pageInfo { hasNextPage endCursor } } }"""
+    first = data(api(q, as_="supervisor"))["institutions"]
+    assert first["totalCount"] == 4 and [e["node"]["code"] for e in first["edges"]] == ["A", "B", "C"]
+    assert first["pageInfo"]["hasNextPage"]
+    rest = data(api(q, {"after": first["pageInfo"]["endCursor"]}, as_="supervisor"))["institutions"]
+    assert [e["node"]["code"] for e in rest["edges"]] == ["D"] and not rest["pageInfo"]["hasNextPage"]
+    assert codes(api(q, {"after": "garbage"}, as_="supervisor")) == ["BAD_INPUT"]
+
+
+def test_filters_and_order(api):
+    d = data(api("""{ institutions(county: "other", tier: "village", order: CODE_DESC) { nodes { code } }
+        units(county: "other", community: "north") { totalCount } }""", as_="supervisor"))
+    assert [n["code"] for n in d["institutions"]["nodes"]] == ["V2", "V1"]
+    assert d["units"]["totalCount"] == 2
+
+
+def test_indicator_values_with_attainment_and_county_comparison(api):
+    d = data(api("""{ indicatorValues(county: "other", indicator: "visits_total") { nodes { entity value
+        attainment { target meetsTarget } } }
+        compareCounties(indicator: "visits_total", period: "2024") { county { code } value entities population
+        perCapita attainment { target meetsTarget } } }""", as_="supervisor"))
+    assert [(n["entity"], n["value"]) for n in d["indicatorValues"]["nodes"]] == [("U01", "900"), ("U02", "700")]
+    comp = {c["county"]["code"]: c for c in d["compareCounties"]}
+    assert comp["other"]["value"] == "1600" and comp["other"]["entities"] == 2
+    assert comp["other"]["perCapita"] == "1.6" and comp["other"]["attainment"]["meetsTarget"] is True
+    assert comp["haiyan"]["perCapita"] == "0.125" and comp["haiyan"]["attainment"]["meetsTarget"] is False
+
+
+RUN = """mutation($o: JSON) { runSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+    period: "2024", parameterOverrides: $o) { id status inputHash supersedes { id }
+    lines(entity: "B") { nodes { code value amount trace } } totalsByCode { key amount } } }"""
+
+
+def test_run_approve_and_supersede(api):
+    first = data(api(RUN, as_="haiyan"))["runSettlement"]
+    paid = {n["code"]: n for n in first["lines"]["nodes"]}["paid"]
+    assert paid["amount"] == "2222.22" and paid["trace"]["formula"].startswith("paid =")
+    assert data(api(RUN, as_="haiyan"))["runSettlement"]["id"] == first["id"]  # same inputs, same run
+    approved = data(api('mutation { approveSettlement(id: "%s") { status approvedBy } }' % first["id"], as_="haiyan"))
+    assert approved["approveSettlement"] == {"status": "approved", "approvedBy": "haiyan team"}
+    second = data(api(RUN, {"o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))["runSettlement"]
+    assert second["supersedes"] == {"id": first["id"]} and second["id"] != first["id"]
+    runs = data(api('{ settlements(county: "haiyan") { totalCount nodes { id status } } }', as_="supervisor"))
+    assert runs["settlements"]["nodes"] == [{"id": second["id"], "status": "draft"},
+                                            {"id": first["id"], "status": "approved"}]
+
+
+def test_only_the_latest_run_can_be_approved(api):
+    first = data(api(RUN, as_="haiyan"))["runSettlement"]
+    data(api(RUN, {"o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))
+    r = api('mutation { approveSettlement(id: "%s") { status } }' % first["id"], as_="haiyan")
+    assert codes(r) == ["CONFLICT"]
+
+
+def test_bad_settlement_input_names_the_field(api):
+    r = api(RUN, {"o": {"risk_fund_rate": "2"}}, as_="haiyan")
+    assert codes(r) == ["BAD_INPUT"]
+    assert r["errors"][0]["extensions"]["problems"] == [
+        "work_equivalent.risk_fund_rate: Input should be less than or equal to 1"]
+
+
+def test_parameter_override_then_simulation(api):
+    data(api(RUN, as_="haiyan"))
+    set_ = data(api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", name: "floor_rate", effective: "2024-01-01", value: "0.5",
+        reference: "county decision 2024-3") { name value createdBy } }""", as_="haiyan"))
+    assert set_["setParameterOverride"] == {"name": "floor_rate", "value": "0.5", "createdBy": "haiyan team"}
+    params = data(api("""{ policies(county: "haiyan") { components { parameters(period: "2024", county: "haiyan") } } }""",
+                      as_="haiyan"))["policies"][0]["components"][0]["parameters"]
+    assert params["values"]["floor_rate"] == "0.5" and params["sources"]["floor_rate"] == "county override"
+    sim = data(api("""{ simulateSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        period: "2024", parameterOverrides: {floor_rate: "0.5"}) { latestRun { id }
+        entities { entity changed lines { code simulated stored difference } } } }""", as_="haiyan"))
+    by_entity = {e["entity"]: e for e in sim["simulateSettlement"]["entities"]}
+    b = {l["code"]: l for l in by_entity["B"]["lines"]}["paid"]
+    assert (b["stored"], b["simulated"], b["difference"]) == ("2222.22", "2000.00", "-222.22")
+    assert by_entity["B"]["changed"] and not by_entity["A"]["changed"]
+    count = data(api('{ settlements(county: "haiyan") { totalCount } }', as_="haiyan"))["settlements"]["totalCount"]
+    assert count == 1  # simulating stored nothing
+
+
+def test_unknown_parameter_override_is_refused(api):
+    r = api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        name: "flor_rate", effective: "2024-01-01", value: "0.5") { name } }""", as_="haiyan")
+    assert codes(r) == ["BAD_INPUT"] and "has no parameter 'flor_rate'" in r["errors"][0]["message"]
+
+
+def test_a_county_token_cannot_reach_another_county_by_any_path(api):
+    other_run = data(api("""mutation { runSettlement(county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024") { id } }""", as_="haiyan"))["runSettlement"]["id"]
+    as_other = lambda q: api(q, as_="other")  # noqa: E731
+    assert codes(as_other('{ county(code: "haiyan") { code } }')) == ["NOT_FOUND"]
+    assert codes(as_other('{ units(county: "haiyan") { totalCount } }')) == ["NOT_FOUND"]
+    assert codes(as_other('{ institutions(county: "haiyan") { totalCount } }')) == ["NOT_FOUND"]
+    assert codes(as_other('{ indicatorValues(county: "haiyan") { totalCount } }')) == ["NOT_FOUND"]
+    assert codes(as_other('{ settlement(id: "%s") { id } }' % other_run)) == ["NOT_FOUND"]
+    assert codes(as_other('{ settlements(county: "haiyan") { totalCount } }')) == ["NOT_FOUND"]
+    assert codes(as_other("""{ simulateSettlement(county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024") { entities { entity } } }""")) == ["NOT_FOUND"]
+    assert codes(as_other("""{ policies { components { parameters(period: "2024", county: "haiyan") } } }""")) \
+        == ["NOT_FOUND"]
+    assert codes(as_other("""mutation { runSettlement(county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024") { id } }""")) == ["NOT_FOUND"]
+    assert codes(as_other('mutation { approveSettlement(id: "%s") { id } }' % other_run)) == ["NOT_FOUND"]
+    d = data(as_other("""{ units { nodes { code county { code } } } institutions { nodes { code } }
+        counties { nodes { code } } provinces { nodes { code counties { nodes { code } } } }
+        settlements { totalCount } compareCounties(indicator: "visits_total", period: "2024") { county { code } }
+        indicators(search: "visits") { nodes { targets { year } } } }"""))
+    assert {u["county"]["code"] for u in d["units"]["nodes"]} == {"other"}
+    assert {n["code"] for n in d["institutions"]["nodes"]} == {"H1", "T1", "V1", "V2"}
+    assert d["counties"]["nodes"] == [{"code": "other"}]
+    assert d["provinces"]["nodes"] == [{"code": "anhui", "counties": {"nodes": [{"code": "other"}]}}]
+    assert d["settlements"]["totalCount"] == 0
+    assert d["compareCounties"] == [{"county": {"code": "other"}}]
+
+
+def test_supervisors_read_but_do_not_write(api):
+    r = api("""mutation { runSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        period: "2024") { id } }""", as_="supervisor")
+    assert codes(r) == ["FORBIDDEN"]
+
+
+def test_unknown_expired_and_revoked_tokens_are_refused(api):
+    client = api.client
+    q = {"query": "{ indicators { totalCount } }"}
+    for header in ("Bearer cp_forged", "Bearer nonsense", "Basic abc"):
+        r = client.post("/graphql", json=q, headers={"Authorization": header})
+        assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    with Session(api.engine) as s:
+        expired, secret_e = create_token(s, "supervisor", days=1)
+        expired.expires_at = now() - timedelta(minutes=1)
+        revoked, secret_r = create_token(s, "supervisor")
+        revoked.revoked_at = now()
+        s.commit()
+    for secret in (secret_e, secret_r):
+        assert client.post("/graphql", json=q, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_hostile_queries_are_refused_before_they_run(api):
+    deep = "{ counties { nodes { province { code } } } }"
+    for _ in range(4):
+        deep = deep.replace("province { code }", "province { counties { nodes { province { code } } } }")
+    assert "exceeds maximum operation depth" in api(deep, as_="supervisor")["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"a{i}: indicators {{ totalCount }}" for i in range(40)) + " }"
+    assert "aliases" in api(aliases, as_="supervisor")["errors"][0]["message"]
+    big = {"query": "{ indicators { totalCount } }" + " " * 300_000}
+    assert api.client.post("/graphql", json=big).status_code == 413
+
+
+def test_introspection_can_be_turned_off(engine):
+    client = TestClient(create_app(engine, Settings(introspection=False)))
+    r = client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+    assert "introspection" in r.json()["errors"][0]["message"].lower()
+
+
+def test_graphiql_in_the_browser(api):
+    r = api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "graphiql" in r.text.lower()
+
+
+def test_sql_looking_strings_are_data(api):
+    d = data(api("""{ units(county: "other", community: "north' OR '1'='1") { totalCount }
+        indicators(search: "%' OR 1=1 --") { totalCount } }""", as_="supervisor"))
+    assert d == {"units": {"totalCount": 0}, "indicators": {"totalCount": 0}}
