@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .compute import compute
-from .errors import InputError
+from .errors import InputError, field_path
 from .host import registry
 from .period import Period
 
@@ -52,28 +52,24 @@ def check_component(policy: str, component: str, period: str, inputs: st.SearchS
     run()
 
 
-def _leaves(data: Any, path: str = "") -> Iterator[tuple[str, list]]:
+def _leaves(data: Any, path: tuple = ()) -> Iterator[tuple]:
+    """The path (a tuple of keys and indexes) of every scalar in nested dicts and lists."""
     if isinstance(data, dict):
         for k, v in data.items():
-            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+            yield from _leaves(v, path + (k,))
     elif isinstance(data, list):
         for i, v in enumerate(data):
-            yield from _leaves(v, f"{path}[{i}]")
+            yield from _leaves(v, path + (i,))
     else:
-        yield path, []
+        yield path
 
 
-def _replace(data: Any, path: str, value: Any) -> Any:
+def _replace(data: Any, path: tuple, value: Any) -> Any:
     data = copy.deepcopy(data)
-    tokens = path.replace("[", ".[").split(".")
     node = data
-    for t in tokens[:-1]:
-        node = node[int(t[1:-1])] if t.startswith("[") else node[t]
-    last = tokens[-1]
-    if last.startswith("["):
-        node[int(last[1:-1])] = value
-    else:
-        node[last] = value
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
     return data
 
 
@@ -82,13 +78,14 @@ def check_rejects_malformed(policy: str, component: str, period: str, inputs: Ma
     """Put a nonsense value in place of each leaf of a valid input in turn: each must be refused
     with an InputError that names that leaf's path. Returns how many leaves were tried."""
     tried = 0
-    for path, _ in _leaves(inputs):
+    for path in _leaves(inputs):
         bad = _replace(inputs, path, [["?"]])
+        name = field_path(path)
         try:
             _run(policy, component, period, bad, overrides)
         except InputError as e:
-            assert path in str(e), f"error for a bad {path} does not name it: {e}"
+            assert name in str(e), f"error for a bad {name} does not name it: {e}"
         else:
-            raise AssertionError(f"{policy}.{component} accepted nonsense at {path}")
+            raise AssertionError(f"{policy}.{component} accepted nonsense at {name}")
         tried += 1
     return tried

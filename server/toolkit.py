@@ -5,6 +5,8 @@
   (POLICIES.md §2.1 step 5).
 - `work_equivalents`: purchase of services by standardized work equivalents (POLICIES.md §3.1),
   with the input and parameter shapes it reads.
+- `InputError` for input a rule refuses (name the field), `read_yaml` for a plugin's data files
+  (numbers read exactly).
 """
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from typing import Any, Optional, Sequence
 from pydantic import Field, field_validator
 
 from .errors import InputError
+from .yamlio import load as read_yaml
 from .money import ZERO, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Period
 from .policy import Facts, IndicatorDef, Model, Outcome
 
-__all__ = ["split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
+__all__ = ["InputError", "read_yaml", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
            "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID"]

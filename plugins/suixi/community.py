@@ -1,0 +1,175 @@
+"""Suixi `community_surplus`: a medical community's year-end insurance surplus, split 6:3:1 over
+its county, township and village institutions, the lead hospital passing 5 % of its share to the
+professional public-health institutions (POLICIES.md §2.3).
+
+`gather` reads these stored facts (Y = the settlement year):
+
+| source | code | entity | period | becomes |
+| --- | --- | --- | --- | --- |
+| fund | `community_surplus` | community | Y | `surplus`; the community settled is the one with this fund |
+| community | `lead` | | | the institution marked `lead` |
+| institution | `tier`, `community` | | | `institutions`: the community's county, township and village institutions |
+| institution | `kind` = `public_health_institution` | | | `public_health_institutions` (of this community or of none) |
+| value | `surplus_weight` | institution | Y | `weight` within the tier; 1 when absent |
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+
+from countypay.period import Period
+from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome
+from countypay.toolkit import exact, fen, split, split_equal
+
+from .common import EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse, s, trace
+
+FUND_SURPLUS = "community_surplus"
+SEED = "seeds/001 Suixi §1"
+PUBLIC_HEALTH_KIND = "public_health_institution"
+NOT_IN_TIERS = {PUBLIC_HEALTH_KIND, "private"}
+
+INDICATORS = (
+    IndicatorDef("surplus_weight", "医共体结余分配权重", "Weight in the community surplus split", "weight",
+                 entity="institution", reference="illustrative: e.g. assessment score × served population"),
+)
+
+
+class Institution(Model):
+    code: EntityCode
+    tier: Literal[TIERS]
+    weight: Weight = Decimal(1)
+    lead: bool = False
+
+
+class CommunityInputs(Model):
+    surplus: Money
+    community: Optional[EntityCode] = None
+    institutions: list[Institution] = Field(min_length=1)
+    public_health_institutions: list[EntityCode] = Field(default_factory=list)
+
+
+class CommunityParameters(Model):
+    split: list[Weight] = Field(min_length=3, max_length=3)
+    public_health_rate: Ratio
+
+    @field_validator("split")
+    @classmethod
+    def _split(cls, v):
+        positive_sum(v, "split")
+        return v
+
+
+def _check(inputs: CommunityInputs, shares: list[Decimal]) -> Institution:
+    """Refuse inputs that leave money without an owner; return the lead hospital."""
+    problems = duplicates([i.code for i in inputs.institutions], "institutions")
+    seen: set[str] = set()
+    for j, code in enumerate(inputs.public_health_institutions):
+        if code in seen:
+            problems.append(f"public_health_institutions[{j}]: {code!r} appears twice")
+        seen.add(code)
+    leads = [i for i in inputs.institutions if i.lead]
+    if len(leads) != 1:
+        problems.append(f"institutions: exactly one institution must be the lead, not {len(leads)}")
+    elif leads[0].tier != "county":
+        problems.append(f"institutions: the lead {leads[0].code!r} must be in the county tier")
+    for tier, amount in zip(TIERS, shares):
+        members = [i for i in inputs.institutions if i.tier == tier]
+        if amount and not any(i.weight for i in members):
+            problems.append(f"institutions: the {tier} tier's {amount} has no institution with a weight above 0")
+    refuse(problems)
+    return leads[0]
+
+
+def settle(inputs: CommunityInputs, params: CommunityParameters, period: Period) -> Outcome:
+    """POLICIES.md §2.3: tiers by `split`, within a tier by weight, the lead's transfer, paid."""
+    out = Outcome()
+    S = inputs.surplus
+    tier_amounts = split(S, [exact(w) for w in params.split])
+    lead = _check(inputs, tier_amounts)
+    out.add("county", "surplus", S, trace("§2.3", "the medical community's year-end surplus",
+                                          {"surplus": s(S)}, community=inputs.community))
+    share: dict[str, Decimal] = {}
+    for tier, amount in zip(TIERS, tier_amounts):
+        members = sorted((i for i in inputs.institutions if i.tier == tier), key=lambda i: i.code)
+        out.add("county", f"tier.{tier}", amount, trace(
+            "§2.3", "surplus split by `split` (6:3:1), largest remainder", {"surplus": s(S)},
+            {"split": s(params.split)}))
+        parts = split(amount, [exact(i.weight) for i in members]) if members else []
+        for i, p in zip(members, parts):
+            share[i.code] = p
+            out.add(i.code, "share", p, trace(
+                "§2.3", "the tier's amount by weight within the tier, largest remainder (smaller code first)",
+                {"tier": tier, "tier_amount": s(amount), "weight": s(i.weight),
+                 "tier_weights": {m.code: s(m.weight) for m in members}}))
+        out.pool(f"tier {tier}", amount, [(i.code, "share") for i in members])
+    out.pool("surplus by tier", S, [("county", f"tier.{t}") for t in TIERS])
+
+    transfer = fen(exact(share[lead.code]) * exact(params.public_health_rate))
+    if transfer and not inputs.public_health_institutions:
+        refuse([f"public_health_institutions: the lead's transfer of {transfer} needs at least one"])
+    out.add(lead.code, "public_health_transfer", transfer, trace(
+        "§2.3", "the lead hospital's share × public_health_rate, half-up",
+        {"share": s(share[lead.code])}, {"public_health_rate": s(params.public_health_rate)}))
+    ph = sorted(inputs.public_health_institutions)
+    received = dict(zip(ph, split_equal(transfer, len(ph))))
+    for code in ph:
+        out.add(code, "public_health_received", received[code], trace(
+            "§2.3", "the lead's transfer in equal parts, largest remainder (smaller code first)",
+            {"public_health_transfer": s(transfer), "public_health_institutions": ph}))
+    out.pool("public_health_transfer", transfer, [(code, "public_health_received") for code in ph])
+
+    payees = sorted(set(share) | set(ph))
+    for code in payees:
+        paid = share.get(code, Decimal("0.00")) - (transfer if code == lead.code else 0) + received.get(code, 0)
+        out.add(code, "paid", paid, trace(
+            "§2.3", "share − public_health_transfer (lead) + public_health_received (public-health institutions)",
+            {"share": s(share.get(code)), "public_health_transfer": s(transfer) if code == lead.code else None,
+             "public_health_received": s(received.get(code))}))
+    out.pool("surplus", S, [(code, "paid") for code in payees])
+    return out
+
+
+def gather(facts: Facts, params: CommunityParameters, period: Period) -> dict:
+    """The inputs of `settle` for the one community that has a surplus fund for the period."""
+    year = str(period)
+    with_surplus = [c for c in facts.communities if facts.fund(FUND_SURPLUS, c["code"], year) is not None]
+    if len(with_surplus) != 1:
+        raise ValueError(f"community_surplus settles one medical community: {len(with_surplus)} have a "
+                         f"{FUND_SURPLUS!r} fund for {year}; give the facts of one community")
+    community = with_surplus[0]
+    code = community["code"]
+    institutions, public_health = [], []
+    for inst in sorted(facts.institutions, key=lambda i: i["code"]):
+        if inst.get("kind") == PUBLIC_HEALTH_KIND and inst.get("community") in (code, None, ""):
+            public_health.append(inst["code"])
+        elif inst.get("community") == code and inst.get("kind") not in NOT_IN_TIERS:
+            entry: dict = {"code": inst["code"], "tier": inst["tier"]}
+            weight = facts.value("surplus_weight", inst["code"], year)
+            if weight is not None:
+                entry["weight"] = weight
+            if inst["code"] == community.get("lead"):
+                entry["lead"] = True
+            institutions.append(entry)
+    return {"surplus": facts.fund(FUND_SURPLUS, code, year), "community": code,
+            "institutions": institutions, "public_health_institutions": public_health}
+
+
+COMPONENT = Component(
+    code="community_surplus",
+    name_zh="医共体医保基金结余分配（6:3:1）",
+    name_en="Medical community insurance surplus sharing (6:3:1)",
+    inputs=CommunityInputs,
+    parameters=CommunityParameters,
+    settle=settle,
+    gather=gather,
+    lines=(
+        LineSpec("county", "surplus", "the medical community's year-end surplus"),
+        LineSpec("county", "tier.<tier>", "surplus split 6:3:1 over county, township, village"),
+        LineSpec("institution", "share", "the tier's amount by weight within the tier"),
+        LineSpec("institution", "public_health_transfer", "lead hospital: 5 % of its share, half-up"),
+        LineSpec("institution", "public_health_received", "public-health institution: an equal part of the transfer"),
+        LineSpec("institution", "paid", "share − transfer (lead) + received (public-health institutions)"),
+    ),
+)
