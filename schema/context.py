@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextvars
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Optional
 
 from graphql import GraphQLError
 from sqlalchemy import select

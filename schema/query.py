@@ -21,7 +21,7 @@ from countypay.period import Period as _Period
 
 from .context import Context, error
 from .pagination import Connection, paginate
-from .scalars import Exact, Money, Period
+from .scalars import Exact, Period
 from .types import (Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
                     Province, SettlementRun, Unit, institution_list, meets, ordered, unit_list)
 

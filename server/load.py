@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal, Optional
+from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import Field, ValidationError, field_validator
 from sqlalchemy import select

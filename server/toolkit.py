@@ -21,11 +21,11 @@ from pydantic import Field, field_validator
 
 from .errors import InputError
 from .yamlio import load as read_yaml
-from .money import ZERO, exact, fen, part, round_half_up, show, split, split_equal
+from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Period
 from .policy import Facts, IndicatorDef, Model, Outcome
 
-__all__ = ["InputError", "read_yaml", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
+__all__ = ["InputError", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
            "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID"]

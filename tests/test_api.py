@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from countypay.app import Settings, create_app
 from countypay.auth import create_token
 from countypay.load import import_bundle
-from countypay.models import ApiToken, now
+from countypay.models import now
 
 DATA = Path(__file__).parent / "data"
 

@@ -111,9 +111,25 @@ def test_community_surplus_gather():
     assert via == direct
 
 
-def test_community_surplus_gather_needs_one_community():
+def test_community_surplus_gather_takes_every_community_with_a_surplus():
     case = cases.load(CASES / "community-surplus-weights.case.yaml")
     component = POLICY.component("community_surplus")
     params = resolve(POLICY, component, case.period).model
-    with pytest.raises(ValueError, match="2 have a 'community_surplus' fund"):
-        component.gather(community_facts(("C1", "C2")), params, case.period)
+    got = component.gather(community_facts(("C1", "C2")), params, case.period)
+    assert [c["community"] for c in got["communities"]] == ["C1", "C2"]
+    assert [i["code"] for i in got["communities"][1]["institutions"]] == ["H09"]
+
+
+def test_communities_settled_side_by_side_share_public_health_institutions():
+    case = cases.load(CASES / "community-surplus-weights.case.yaml")
+    c1 = dict(case.inputs)
+    c2 = {**c1, "community": "C2", "surplus": "1000.00",
+          "institutions": [{"code": "H09", "tier": "county", "lead": True}, {"code": "T09", "tier": "township"},
+                           {"code": "V09", "tier": "village"}]}
+    one = compute(POLICY, POLICY.component("community_surplus"), c1, case.period).outcome
+    both = compute(POLICY, POLICY.component("community_surplus"), {"communities": [c1, c2]}, case.period).outcome
+    assert both.value("C1", "surplus") == D("123456.78") and both.value("C2", "surplus") == D("1000.00")
+    assert both.value("H01", "paid") == one.value("H01", "paid")
+    # H09's share is 600.00, its 5 % transfer 30.00 splits 10.00 each over the three institutions
+    assert both.value("CDC", "paid") == one.value("CDC", "paid") + D("10.00")
+    assert sum(l.value for l in both.lines if l.code == "paid") == D("124456.78")

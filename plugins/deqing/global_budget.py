@@ -26,7 +26,7 @@ from typing import Annotated, Mapping, Optional
 
 from pydantic import Field, field_validator
 
-from countypay.errors import InputError
+from countypay.toolkit import InputError
 from countypay.policy import Facts, IndicatorDef, LineSpec, Model, Outcome
 from countypay.period import Period
 from countypay.toolkit import exact, fen, part, show, split, split_equal

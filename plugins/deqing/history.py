@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from countypay import yamlio
+from countypay.toolkit import read_yaml
 from countypay.toolkit import exact
 
 HISTORY_FILE = Path(__file__).with_name("history.yaml")
@@ -24,7 +24,7 @@ HISTORY_FILE = Path(__file__).with_name("history.yaml")
 @lru_cache(maxsize=1)
 def history() -> dict[int, dict]:
     """The recorded years, by year (money in 10k yuan, as the seed gives it)."""
-    return {int(row["year"]): row for row in yamlio.load(HISTORY_FILE)["years"]}
+    return {int(row["year"]): row for row in read_yaml(HISTORY_FILE)["years"]}
 
 
 @dataclass(frozen=True)

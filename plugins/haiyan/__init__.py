@@ -5,7 +5,8 @@ Haiyan's dated catalogue and parameters. From the store it reads (see
 `countypay.toolkit.gather_work_equivalents`): service counts per institution, month and item;
 fund `work_equivalent_fund` on the county for the year; fund `work_equivalent_paid` per
 institution for the previous year; indicators `performance_score` (institution, year),
-`noncompliant_ratio` and `service_quality` (institution, month).
+`noncompliant_ratio` and `service_quality` (institution, month), `served_population`
+(institution, year).
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ WORK_EQUIVALENT = Component(
         LineSpec("institution", "cap_clawback", "above cap_rate × previous payment"),
         LineSpec("institution", "floor_topup", "below floor_rate × previous payment (托底)"),
         LineSpec("institution", "paid", "raw − cap_clawback + floor_topup"),
+        LineSpec("institution", "equivalents.<month>", "equivalents of one month (the monthly trend)"),
+        LineSpec("institution", "per_capita", "paid / population served (人均公共卫生经费), when known"),
     ),
 )
 

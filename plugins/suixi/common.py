@@ -6,7 +6,7 @@ from typing import Annotated, Any, Sequence
 
 from pydantic import AfterValidator, Field
 
-from countypay.errors import InputError
+from countypay.toolkit import InputError
 
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 """A non-negative amount in yuan with at most 2 decimals."""

@@ -6,7 +6,7 @@ professional public-health institutions (POLICIES.md §2.3).
 
 | source | code | entity | period | becomes |
 | --- | --- | --- | --- | --- |
-| fund | `community_surplus` | community | Y | `surplus`; the community settled is the one with this fund |
+| fund | `community_surplus` | community | Y | `surplus`; every community with this fund is settled |
 | community | `lead` | | | the institution marked `lead` |
 | institution | `tier`, `community` | | | `institutions`: the community's county, township and village institutions |
 | institution | `kind` = `public_health_institution` | | | `public_health_institutions` (of this community or of none) |
@@ -17,11 +17,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
 from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome
-from countypay.toolkit import exact, fen, split, split_equal
+from countypay.toolkit import check_balance, exact, fen, split, split_equal
 
 from .common import EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse, s, trace
 
@@ -48,6 +48,25 @@ class CommunityInputs(Model):
     community: Optional[EntityCode] = None
     institutions: list[Institution] = Field(min_length=1)
     public_health_institutions: list[EntityCode] = Field(default_factory=list)
+
+
+class CountyInputs(CommunityInputs):
+    """One community's surplus and institutions, or `communities`: several settled side by side."""
+
+    surplus: Optional[Money] = None
+    institutions: list[Institution] = Field(default_factory=list)
+    communities: list[CommunityInputs] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if self.communities:
+            if self.surplus is not None or self.institutions:
+                raise ValueError("give one community's surplus and institutions, or `communities`, not both")
+            if any(not c.community for c in self.communities):
+                raise ValueError("communities: each needs its `community` code")
+        elif self.surplus is None or not self.institutions:
+            raise ValueError("surplus and institutions are needed (or a list of `communities`)")
+        return self
 
 
 class CommunityParameters(Model):
@@ -82,7 +101,38 @@ def _check(inputs: CommunityInputs, shares: list[Decimal]) -> Institution:
     return leads[0]
 
 
-def settle(inputs: CommunityInputs, params: CommunityParameters, period: Period) -> Outcome:
+def settle(inputs: CountyInputs, params: CommunityParameters, period: Period) -> Outcome:
+    """POLICIES.md §2.3 for one community, or for each of `communities`."""
+    if not inputs.communities:
+        return settle_one(inputs, params)
+    return merge([(c.community, settle_one(c, params)) for c in inputs.communities])
+
+
+def merge(parts: list[tuple[str, Outcome]]) -> Outcome:
+    """Communities settled side by side: each balances on its own first; its county lines go on
+    the community's code; an institution paid by two communities (a public-health institution
+    serving both) gets the sum, its trace keeping each part."""
+    out, index = Outcome(), {}
+    for community, o in parts:
+        values = {(l.entity, l.code): l.value for l in o.lines}
+        for pool in o.pools:
+            check_balance(f"{community}: {pool.name}", pool.total, (values[p] for p in pool.parts))
+        for line in o.lines:
+            entity = community if line.entity == "county" else line.entity
+            key = (entity, line.code)
+            if key in index:
+                value, traces = index[key]
+                index[key] = (value + line.value, {**traces, community: line.trace})
+            else:
+                index[key] = (line.value, {community: line.trace})
+    for (entity, code), (value, traces) in index.items():
+        out.add(entity, code, value, next(iter(traces.values())) if len(traces) == 1 else {"by_community": traces})
+    surplus = sum((o.value("county", "surplus") for _, o in parts), Decimal("0.00"))
+    out.pool("surplus", surplus, [k for k in index if k[1] == "paid"])
+    return out
+
+
+def settle_one(inputs: CommunityInputs, params: CommunityParameters) -> Outcome:
     """POLICIES.md §2.3: tiers by `split`, within a tier by weight, the lead's transfer, paid."""
     out = Outcome()
     S = inputs.surplus
@@ -132,35 +182,38 @@ def settle(inputs: CommunityInputs, params: CommunityParameters, period: Period)
 
 
 def gather(facts: Facts, params: CommunityParameters, period: Period) -> dict:
-    """The inputs of `settle` for the one community that has a surplus fund for the period."""
+    """The inputs of `settle` for every community that has a surplus fund for the period."""
     year = str(period)
-    with_surplus = [c for c in facts.communities if facts.fund(FUND_SURPLUS, c["code"], year) is not None]
-    if len(with_surplus) != 1:
-        raise ValueError(f"community_surplus settles one medical community: {len(with_surplus)} have a "
-                         f"{FUND_SURPLUS!r} fund for {year}; give the facts of one community")
-    community = with_surplus[0]
-    code = community["code"]
-    institutions, public_health = [], []
-    for inst in sorted(facts.institutions, key=lambda i: i["code"]):
-        if inst.get("kind") == PUBLIC_HEALTH_KIND and inst.get("community") in (code, None, ""):
-            public_health.append(inst["code"])
-        elif inst.get("community") == code and inst.get("kind") not in NOT_IN_TIERS:
-            entry: dict = {"code": inst["code"], "tier": inst["tier"]}
-            weight = facts.value("surplus_weight", inst["code"], year)
-            if weight is not None:
-                entry["weight"] = weight
-            if inst["code"] == community.get("lead"):
-                entry["lead"] = True
-            institutions.append(entry)
-    return {"surplus": facts.fund(FUND_SURPLUS, code, year), "community": code,
-            "institutions": institutions, "public_health_institutions": public_health}
+    communities = []
+    for community in facts.communities:
+        code = community["code"]
+        surplus = facts.fund(FUND_SURPLUS, code, year)
+        if surplus is None:
+            continue
+        institutions, public_health = [], []
+        for inst in sorted(facts.institutions, key=lambda i: i["code"]):
+            if inst.get("kind") == PUBLIC_HEALTH_KIND and inst.get("community") in (code, None, ""):
+                public_health.append(inst["code"])
+            elif inst.get("community") == code and inst.get("kind") not in NOT_IN_TIERS:
+                entry: dict = {"code": inst["code"], "tier": inst["tier"]}
+                weight = facts.value("surplus_weight", inst["code"], year)
+                if weight is not None:
+                    entry["weight"] = weight
+                if inst["code"] == community.get("lead"):
+                    entry["lead"] = True
+                institutions.append(entry)
+        communities.append({"surplus": surplus, "community": code, "institutions": institutions,
+                            "public_health_institutions": public_health})
+    if len(communities) == 1:
+        return communities[0]
+    return {"communities": communities}
 
 
 COMPONENT = Component(
     code="community_surplus",
     name_zh="医共体医保基金结余分配（6:3:1）",
     name_en="Medical community insurance surplus sharing (6:3:1)",
-    inputs=CommunityInputs,
+    inputs=CountyInputs,
     parameters=CommunityParameters,
     settle=settle,
     gather=gather,

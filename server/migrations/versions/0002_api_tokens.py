@@ -7,7 +7,6 @@ Create Date: 2026-11-25 12:40:14.738885
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import countypay.db
 
 
 revision = '0002'
