@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from countypay import models, settle as engine
+from countypay import audit, models, settle as engine
 from countypay.canonical import jsonable
 from countypay.errors import InputError
 from countypay.host import registry
@@ -22,7 +22,7 @@ from countypay.period import Period as _Period
 from .context import Context, error
 from .pagination import Connection, paginate
 from .scalars import Exact, Period
-from .types import (Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
+from .types import (AuditEvent, Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
                     Province, SettlementRun, Unit, institution_list, meets, ordered, unit_list)
 
 
@@ -179,6 +179,22 @@ class Query:
                 stmt = stmt.where(col == value)
         return paginate(c.session, stmt.order_by(R.id.desc()), first, after, SettlementRun)
 
+    @strawberry.field(description="The audit trail, newest first: supervisors see every county's, a county its own.")
+    def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
+                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[AuditEvent]:
+        c = ctx(info)
+        if c.viewer.role == "anonymous":
+            raise c.denied()
+        A = models.AuditEvent
+        stmt = select(A)
+        if c.readable() is not None:
+            stmt = c.restrict(stmt, A.county_id)
+        if county:
+            stmt = stmt.where(A.county_id == c.county(county).id)
+        if action:
+            stmt = stmt.where(A.action == action)
+        return paginate(c.session, stmt.order_by(A.id.desc()), first, after, AuditEvent)
+
     @strawberry.field(description="One settlement by id, with its lines, traces and totals.")
     def settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:
         return SettlementRun(row=run_row(ctx(info), id))
@@ -287,14 +303,10 @@ class Mutation:
         c = ctx(info)
         run = run_row(c, id)
         c.require_write(run.county_id)
-        if run.status == "approved":
-            return SettlementRun(row=run)
-        latest = engine.latest_run(c.session, run.county_id, run.policy, run.component, run.period)
-        if latest.id != run.id:
-            raise error("CONFLICT", f"run {run.id} is superseded by run {latest.id}")
-        run.status, run.approved_by = "approved", c.viewer.name
-        run.approved_at = datetime.now(timezone.utc)
-        c.session.add(run)
+        try:
+            engine.approve(c.session, run, c.viewer.name)
+        except engine.Conflict as e:
+            raise error("CONFLICT", str(e)) from None
         c.session.commit()
         return SettlementRun(row=run)
 
@@ -322,10 +334,14 @@ class Mutation:
         O = models.ParameterOverride
         existing = c.session.exec(select(O).where(O.county_id == row.id, O.policy == policy, O.component == component,
                                                   O.name == name, O.effective == effective)).scalars().first()
+        before = existing.value if existing else None
         record = existing or O(county_id=row.id, policy=policy, component=component, name=name, effective=effective,
                                value=None)
         record.value, record.reference, record.created_by = jsonable(value), reference, c.viewer.name
         c.session.add(record)
+        audit.record(c.session, "parameter_override", c.viewer.name, row.id,
+                     f"{policy}.{component}.{name} from {effective}", {"value": record.value, "reference": reference},
+                     before=before, after=record.value)
         c.session.commit()
         return ParameterOverride(county=county, policy=policy, component=component, name=name, effective=effective,
                                  value=record.value, reference=reference, created_at=record.created_at,

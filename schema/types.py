@@ -616,3 +616,43 @@ def totals(lines, key) -> list[Total]:
         if l.amount is not None:
             sums[key(l)] += l.amount
     return [Total(key=k, amount=v) for k, v in sorted(sums.items())]
+
+
+@strawberry.type(description="One entry of the audit trail (操作记录): who did what, when. Append-only.")
+class AuditEvent:
+    row: strawberry.Private[models.AuditEvent]
+
+    @strawberry.field
+    def at(self) -> datetime:
+        return self.row.at
+
+    @strawberry.field(description="The token holder or user that acted.")
+    def actor(self) -> str:
+        return self.row.actor
+
+    @strawberry.field(description="import, parameter_override, settlement_run, settlement_approve, token_create "
+                                  "or token_revoke.")
+    def action(self) -> str:
+        return self.row.action
+
+    @strawberry.field
+    async def county(self, info: Info) -> Optional[County]:
+        if self.row.county_id is None:
+            return None
+        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+
+    @strawberry.field(description="What was acted on, e.g. `run 12`.")
+    def subject(self) -> str:
+        return self.row.subject
+
+    @strawberry.field
+    def detail(self) -> Optional[JSON]:
+        return self.row.detail
+
+    @strawberry.field(description="SHA-256 of the value before the change, where there was one.")
+    def before_hash(self) -> Optional[str]:
+        return self.row.before_hash
+
+    @strawberry.field(description="SHA-256 of the value after the change (an import's files, a run's inputs).")
+    def after_hash(self) -> Optional[str]:
+        return self.row.after_hash

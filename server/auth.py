@@ -10,6 +10,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .audit import record
 from .models import ApiToken, County, now
 
 PREFIX = "cp_"
@@ -65,7 +66,15 @@ def create_token(session: Session, role: str, county_code: str | None = None, na
                      expires_at=now() + timedelta(days=days) if days else None)
     session.add(token)
     session.flush()
+    record(session, "token_create", name, county_id, f"token {token.id}", {"role": role, "name": name,
+                                                                          "expires_at": token.expires_at})
     return token, secret
+
+
+def revoke_token(session: Session, token: ApiToken, actor: str = "") -> None:
+    token.revoked_at = now()
+    session.add(token)
+    record(session, "token_revoke", actor, token.county_id, f"token {token.id}", {"name": token.name})
 
 
 def viewer_for(session: Session, authorization: str | None) -> Optional[Viewer]:

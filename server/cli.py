@@ -123,6 +123,40 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
         err.print(f"[yellow]{flag['severity']}[/yellow] {flag['entity']} {flag['code']}: {flag['message']}")
 
 
+@app.command("approve")
+def approve_cmd(run_id: int = typer.Argument(..., help="the run's number"),
+                user: str = typer.Option(..., help="who approves it, for the record"), db: str = DB) -> None:
+    """Approve a settlement run: the database refuses any change to it from then on."""
+    from sqlmodel import Session
+
+    from .models import SettlementRun
+    from .settle import Conflict, approve
+    from .store import open_store
+
+    with Session(open_store(db)) as session:
+        run = session.get(SettlementRun, run_id)
+        if run is None:
+            err.print(f"[red]no run {run_id}[/red]")
+            raise typer.Exit(1)
+        try:
+            approve(session, run, user)
+        except Conflict as e:
+            err.print(f"[red]{e}[/red]")
+            raise typer.Exit(1)
+        session.commit()
+        out.print(f"run {run_id} approved by {user}")
+
+
+@app.command("demo")
+def demo(db: Path = typer.Option(Path("countypay-demo.db"), help="the demo's SQLite file (made on first start)"),
+         host: str = typer.Option("127.0.0.1", help="address to listen on"),
+         port: int = typer.Option(8000, help="port to listen on")) -> None:
+    """Load a province of four demo counties, settle them, and serve them (GraphiQL at /graphql)."""
+    from .demo import run_demo
+
+    run_demo(db, host, port)
+
+
 @app.command("serve")
 def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"),
@@ -174,7 +208,8 @@ def token_revoke(token_id: int = typer.Argument(..., help="the token's number"),
     """Revoke a token at once."""
     from sqlmodel import Session
 
-    from .models import ApiToken, now
+    from .auth import revoke_token
+    from .models import ApiToken
     from .store import open_store
 
     with Session(open_store(db)) as session:
@@ -182,8 +217,7 @@ def token_revoke(token_id: int = typer.Argument(..., help="the token's number"),
         if token is None:
             err.print(f"[red]no token {token_id}[/red]")
             raise typer.Exit(1)
-        token.revoked_at = now()
-        session.add(token)
+        revoke_token(session, token)
         session.commit()
     out.print(f"token {token_id} revoked")
 

@@ -7,6 +7,7 @@ row, the field and the reason. Rows whose key exists already replace it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
+from .audit import record
 from .canonical import jsonable
 from .errors import InputError, problems
 from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
@@ -257,6 +259,7 @@ class Loader:
         self.errors: list[str] = []
         self.progress = progress or (lambda table, n: None)
         self.counts: dict[str, int] = {}
+        self.touched: set[int] = set()  # counties the import writes to
 
     def fail(self, where: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -266,11 +269,18 @@ class Loader:
     def ids(self, model, *where, key=lambda r: r.code) -> dict:
         return {key(r): r.id for r in self.session.exec(select(model).where(*where)).scalars()}
 
-    def load(self, path: Path) -> dict[str, int]:
-        for table, file in bundle_files(path):
+    def load(self, path: Path, actor: str = "") -> dict[str, int]:
+        files = bundle_files(path)
+        for table, file in files:
             self.load_table(table, file)
         if self.errors:
             raise ImportFailed(str(path), self.errors)
+        digest = hashlib.sha256()
+        for _, file in files:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+        for county_id in sorted(self.touched) or [None]:
+            record(self.session, "import", actor, county_id, Path(path).name,
+                   {"tables": self.counts}, after=digest.hexdigest())
         return self.counts
 
     def load_table(self, table: Table, file: Path) -> None:
@@ -325,6 +335,8 @@ class Loader:
         cid = self._counties.get(code)
         if cid is None:
             self.fail(f"{where}, field county", f"unknown county {code!r}")
+        else:
+            self.touched.add(cid)
         return cid
 
     def ref(self, cache: str, model, county_id: int, code: str, where: str, field: str) -> Optional[int]:
@@ -464,17 +476,19 @@ class Loader:
                         "effective": r.effective, "value": jsonable(r.value), "reference": r.reference}
 
 
-def load(session: Session, path: str | Path, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+def load(session: Session, path: str | Path, progress: Callable[[str, int], None] | None = None,
+         actor: str = "") -> dict[str, int]:
     """Import a bundle into the session's transaction; raises ImportFailed, having written nothing
     that the caller's rollback would not undo. Returns rows written per table."""
-    return Loader(session, progress).load(Path(path))
+    return Loader(session, progress).load(Path(path), actor)
 
 
-def import_bundle(engine, path: str | Path, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+def import_bundle(engine, path: str | Path, progress: Callable[[str, int], None] | None = None,
+                  actor: str = "") -> dict[str, int]:
     """Import a bundle in one transaction of its own: committed whole, or not at all."""
     with Session(engine) as session:
         try:
-            counts = load(session, path, progress)
+            counts = load(session, path, progress, actor)
             session.commit()
             return counts
         except BaseException:

@@ -235,3 +235,18 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
     expires_at: Optional[datetime] = None
     revoked_at: Optional[datetime] = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when: imports, parameter changes, runs, approvals, tokens. Append-only: the
+    database refuses to update or delete a row."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now, index=True)
+    actor: str = ""
+    action: str = Field(max_length=32, index=True)
+    county_id: Optional[int] = Field(default=None, foreign_key="county.id", index=True)
+    subject: str = ""
+    detail: Any = Field(default=None, sa_column=Column(JSON))
+    before_hash: Optional[str] = Field(default=None, max_length=64)
+    after_hash: Optional[str] = Field(default=None, max_length=64)

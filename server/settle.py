@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import insert, or_, select
 from sqlmodel import Session
 
+from .audit import record
 from .canonical import jsonable
 from .compute import Computation, compute
 from .errors import InputError
@@ -19,7 +20,7 @@ from .host import registry
 from .params import resolve
 from .models import (Community, County, Fund, Indicator, IndicatorValue, Institution,
                      ParameterOverride, ServiceCount, SettlementLine, SettlementRun, Unit,
-                     UnitMember, UnitPopulation)
+                     UnitMember, UnitPopulation, now)
 from .period import Period
 from .policy import Facts
 
@@ -125,6 +126,28 @@ def store(session: Session, county: County, c: Computation, user: str = "") -> S
          "amount": line.value if line.unit == "yuan" else None,
          "quantity": None if line.unit == "yuan" else line.value, "trace": jsonable(line.trace)}
         for i, line in enumerate(c.outcome.lines)])
+    record(session, "settlement_run", user, county.id, f"run {run.id}",
+           {"policy": run.policy, "component": run.component, "period": run.period,
+            "parameter_version": run.parameter_version, "supersedes": run.supersedes_id,
+            "lines": len(c.outcome.lines)}, after=run.input_hash)
+    return run
+
+
+class Conflict(ValueError):
+    """The change would contradict what is stored (e.g. approving a superseded run)."""
+
+
+def approve(session: Session, run: SettlementRun, user: str) -> SettlementRun:
+    """Approve the latest run of its key; from then on the database refuses to change it."""
+    if run.status == "approved":
+        return run
+    latest = latest_run(session, run.county_id, run.policy, run.component, run.period)
+    if latest.id != run.id:
+        raise Conflict(f"run {run.id} is superseded by run {latest.id}")
+    run.status, run.approved_by, run.approved_at = "approved", user, now()
+    session.add(run)
+    record(session, "settlement_approve", user, run.county_id, f"run {run.id}",
+           {"policy": run.policy, "component": run.component, "period": run.period}, after=run.input_hash)
     return run
 
 

@@ -249,3 +249,16 @@ def test_sql_looking_strings_are_data(api):
     d = data(api("""{ units(county: "other", community: "north' OR '1'='1") { totalCount }
         indicators(search: "%' OR 1=1 --") { totalCount } }""", as_="supervisor"))
     assert d == {"units": {"totalCount": 0}, "indicators": {"totalCount": 0}}
+
+
+def test_audit_trail_over_graphql(api):
+    run = data(api(RUN, as_="haiyan"))["runSettlement"]["id"]
+    data(api('mutation { approveSettlement(id: "%s") { status } }' % run, as_="haiyan"))
+    q = "{ auditEvents { nodes { action actor subject county { code } } } }"
+    own = [(e["action"], e["actor"], e["subject"]) for e in data(api(q, as_="haiyan"))["auditEvents"]["nodes"]]
+    assert own[:2] == [("settlement_approve", "haiyan team", f"run {run}"),
+                       ("settlement_run", "haiyan team", f"run {run}")]
+    assert all(e["county"]["code"] == "other" for e in data(api(q, as_="other"))["auditEvents"]["nodes"])
+    everyone = data(api(q, as_="supervisor"))["auditEvents"]["nodes"]
+    assert {e["county"]["code"] for e in everyone if e["county"]} == {"haiyan", "other"}
+    assert codes(api(q)) == ["UNAUTHENTICATED"]
