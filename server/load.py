@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -215,24 +216,42 @@ class ImportFailed(InputError):
     """The import was refused; nothing was written."""
 
 
+def read_text(path: Path) -> str:
+    """A table file's text: UTF-8 (with or without BOM), else GBK/GB18030 as Excel saves it in
+    China; anything else is refused with the byte where it fails."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ImportFailed(str(path), [f"not UTF-8 or GBK text (byte {utf8.start} cannot be read)"]) from None
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """(row number, raw fields) of a CSV (header = row 1) or JSON list (item 1 = row 1)."""
+    text = read_text(path)
     if path.suffix == ".json":
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f, parse_float=Decimal)
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            raise ImportFailed(str(path), [f"line {e.lineno} column {e.colno}: not JSON: {e.msg}"]) from None
         if not isinstance(data, list):
             raise ImportFailed(str(path), ["expected a JSON list of objects, one per row"])
         for i, item in enumerate(data, start=1):
             yield i, item if isinstance(item, dict) else {"?": item}
         return
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         for row in reader:
             if None in row:
                 yield reader.line_num, {"__extra__": row.pop(None)}
                 continue
             yield reader.line_num, {k.strip(): (v.strip() if v is not None and v.strip() != "" else None)
                                     for k, v in row.items() if k is not None}
+    except csv.Error as e:
+        raise ImportFailed(str(path), [f"row {reader.line_num}: not CSV: {e}"]) from None
 
 
 def bundle_files(path: Path) -> list[tuple[Table, Path]]:

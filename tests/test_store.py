@@ -117,3 +117,36 @@ def test_a_bad_row_in_a_fresh_store_leaves_it_empty(engine, tmp_path):
     with pytest.raises(ImportFailed):
         import_bundle(engine, broken_bundle(tmp_path, "service_counts", 5, "haiyan,D,2024-13,outpatient_visit,1"))
     assert row_counts(engine) == before
+
+
+def test_gbk_files_from_excel_are_read(engine, tmp_path):
+    bundle = tmp_path / "gbk"
+    shutil.copytree(BUNDLE, bundle)
+    path = bundle / "institutions.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    import_bundle(engine, bundle)
+    with Session(engine) as s:
+        names = set(s.exec(select(models.Institution.name_zh)).scalars())
+    assert names == {"甲卫生院", "乙卫生院", "丙卫生院", "丁卫生院"}
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("institutions.csv", b"county,code\n\xff\xfe\xfa\xfb\xfc,A\n", "not UTF-8 or GBK text"),
+    ("funds.json", b'[{"county": "haiyan",', "line 1 column 22: not JSON"),
+    ("funds.json", b'{"county": "haiyan"}', "expected a JSON list of objects"),
+    ("institutions.csv", b"county,code,kind,tier,name_zh\nhaiyan,A,village_clinic,village,x,extra\n",
+     "institutions.csv row 2: more fields than the header names"),
+    ("institutions.csv", b"county,code,tier\nhaiyan,A,village\n",
+     "institutions.csv row 2, field kind: Field required"),
+    ("nonsense.csv", b"a,b\n1,2\n", "not a table of a bundle"),
+])
+def test_malformed_files_are_refused_clearly(engine, tmp_path, name, content, message):
+    import_bundle(engine, BUNDLE)
+    before = row_counts(engine)
+    bundle = tmp_path / "bad"
+    bundle.mkdir()
+    (bundle / name).write_bytes(content)
+    with pytest.raises(ImportFailed) as err:
+        import_bundle(engine, bundle)
+    assert any(message in p for p in err.value.problems), err.value.problems
+    assert row_counts(engine) == before
