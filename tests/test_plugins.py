@@ -1,46 +1,26 @@
 """The plugin host: entry-point discovery, the contract's checks, dated parameters."""
+import re
 import sys
-import textwrap
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pluggy
 import pytest
-
 from countypay import cases, host
 from countypay.errors import InputError
 from countypay.params import in_force, resolve
 from countypay.period import Period
 
-PLUGIN = '''
-"""A county that pays a flat bonus split equally: a policy written outside countypay."""
-from decimal import Decimal
-from pathlib import Path
-from countypay.hookspecs import hookimpl
-from countypay.policy import Component, Model, Outcome, Policy
-from countypay.toolkit import split_equal
+DOC = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text(encoding="utf-8")
 
-class Inputs(Model):
-    units: list[str]
 
-class Params(Model):
-    bonus: Decimal
+def block(lang: str, n: int = 0) -> str:
+    """The n-th fenced code block of a language in docs/plugins.md: the docs' example is what runs."""
+    return re.findall(rf"```{lang}\n(.*?)```", DOC, re.S)[n]
 
-def settle(inputs, params, period):
-    out = Outcome()
-    for code, amount in zip(inputs.units, split_equal(params.bonus, len(inputs.units))):
-        out.add(code, "bonus", amount, {"formula": "bonus / N"})
-    out.pool("bonus", params.bonus, [(u, "bonus") for u in inputs.units])
-    return out
 
-POLICY = Policy(code="testcounty", county="testcounty", name_zh="测试县", name_en="Test County",
-                version="9.9", components=(Component("bonus", "奖金", "Bonus", Inputs, Params, settle),),
-                parameter_file=Path(__file__).with_name("parameters.yaml"))
-
-@hookimpl
-def countypay_policies():
-    return [POLICY]
-'''
+PLUGIN = block("python")
 
 
 @pytest.fixture
@@ -50,12 +30,7 @@ def out_of_tree(tmp_path, monkeypatch):
     pkg = site / "countypay_testcounty"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text(PLUGIN)
-    (pkg / "parameters.yaml").write_text(textwrap.dedent("""\
-        bonus:
-          bonus:
-            - {from: 2020-01-01, value: '100.00', reference: illustrative}
-            - {from: 2024-07-01, value: '200.00', reference: illustrative}
-        """))
+    (pkg / "parameters.yaml").write_text(block("yaml", 0))
     info = site / "countypay_testcounty-9.9.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: countypay-testcounty\nVersion: 9.9\n")
@@ -71,17 +46,10 @@ def test_an_out_of_tree_plugin_is_found_through_its_entry_point(out_of_tree, tmp
     assert policy.name_en == "Test County"
     monkeypatch.setattr(cases, "registry", lambda: out_of_tree)
     case = tmp_path / "bonus.case.yaml"
-    case.write_text(textwrap.dedent("""\
-        policy: testcounty
-        component: bonus
-        period: '2024'
-        inputs: {units: [U2, U1, U3]}
-        expected:
-          lines:
-            - {entity: U2, line: bonus, value: '33.34'}
-            - {entity: U3, line: bonus, value: '33.33'}
-        """))
+    case.write_text(block("yaml", 1))
     assert cases.run(cases.load(case)).ok
+    monkeypatch.setattr("countypay.conformance.registry", lambda: out_of_tree)
+    exec(block("python", 1), {})
 
 
 def test_parameters_resolve_by_date_then_county_then_run(out_of_tree):
