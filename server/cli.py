@@ -65,6 +65,28 @@ def db_upgrade(db: str = DB) -> None:
     out.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
 
 
+@db_app.command("backup")
+def db_backup(target: Path = typer.Argument(..., help="the backup file to write"), db: str = DB) -> None:
+    """Write a consistent copy of the SQLite store (safe while the server runs)."""
+    from .backup import backup
+    from .db import database_url
+
+    out.print(f"backed up to {backup(database_url(db), target)}")
+
+
+@db_app.command("restore")
+def db_restore(source: Path = typer.Argument(..., exists=True, help="a backup file"), db: str = DB) -> None:
+    """Replace the SQLite store with a backup (stop the server first)."""
+    from .backup import restore
+    from .db import database_url
+
+    try:
+        out.print(f"restored {restore(source, database_url(db))}")
+    except ValueError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1)
+
+
 @app.command("load")
 def load_bundle(path: Path = typer.Argument(..., exists=True, help="a bundle folder, or one table file"),
                 db: str = DB) -> None:
