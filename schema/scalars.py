@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NewType
 
 import strawberry
+from graphql import GraphQLError
 
 from countypay.period import Period as _Period
 
@@ -13,24 +14,28 @@ Exact = NewType("Exact", Decimal)
 Period = NewType("Period", str)
 
 
-def _money(value: object) -> Decimal:
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount of money") from None
-    if not d.is_finite() or d != d.quantize(Decimal("0.01")):
-        raise ValueError(f"{value!r} is not an amount in yuan to the fen")
-    return d.quantize(Decimal("0.01"))
-
-
 def _exact(value: object) -> Decimal:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not d.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
+        d = Decimal("NaN")
+    if not d.is_finite() or abs(d.adjusted()) > 30:
+        raise GraphQLError(f"{value!r} is not a decimal number", extensions={"code": "BAD_INPUT"})
     return d
+
+
+def _money(value: object) -> Decimal:
+    d = _exact(value)
+    if d != d.quantize(Decimal("0.01")):
+        raise GraphQLError(f"{value!r} is not an amount in yuan to the fen", extensions={"code": "BAD_INPUT"})
+    return d.quantize(Decimal("0.01"))
+
+
+def _period(value: object) -> str:
+    try:
+        return str(_Period.parse(str(value)))
+    except ValueError as e:
+        raise GraphQLError(str(e), extensions={"code": "BAD_INPUT"}) from None
 
 
 SCALARS = {
@@ -50,5 +55,5 @@ SCALARS = {
         description="A settlement or reporting period: a year `2024`, a half `2024H1`, a quarter "
                     "`2024Q3` or a month `2024-07` (期间).",
         serialize=str,
-        parse_value=lambda v: str(_Period.parse(str(v)))),
+        parse_value=_period),
 }
