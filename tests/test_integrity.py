@@ -104,3 +104,30 @@ def test_two_runs_of_the_same_inputs_at_once_make_one_run(engine):
     assert errors == [] and len(set(ids)) == 1
     with Session(engine) as s:
         assert s.execute(select(func.count()).select_from(models.SettlementRun)).scalar_one() == 1
+
+
+def test_an_interrupted_settlement_leaves_no_partial_run(engine, monkeypatch):
+    """A failure after the run row is written but before its lines are (a crash, a lost
+    connection) rolls the whole settlement back."""
+    import countypay.settle as settle_module
+
+    import_bundle(engine, BUNDLE)
+    real_insert = settle_module.insert
+
+    def failing_insert(table):
+        if table is models.SettlementLine:
+            raise ConnectionError("connection lost while writing lines")
+        return real_insert(table)
+
+    monkeypatch.setattr(settle_module, "insert", failing_insert)
+    with Session(engine) as s, pytest.raises(ConnectionError):
+        try:
+            settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
+            s.commit()
+        except ConnectionError:
+            s.rollback()
+            raise
+    with Session(engine) as s:
+        assert s.execute(select(func.count()).select_from(models.SettlementRun)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(models.AuditEvent)
+                         .where(models.AuditEvent.action == "settlement_run")).scalar_one() == 0
