@@ -27,7 +27,7 @@ from .errors import InputError, problems
 from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
                      IndicatorValue, Institution, ParameterOverride, Province, ServiceCount,
                      ServiceItem, Unit, UnitMember, UnitPopulation)
-from .period import Period
+from .period import Month, Period
 from .policy import ROLES, TIERS, Model
 
 def _period(v: str) -> str:
@@ -147,16 +147,9 @@ class ServiceItemRow(Row):
 class ServiceCountRow(Row):
     county: str = Code
     institution: str = Code
-    month: str
+    month: Month
     item: str = Code
     count: int = Field(ge=0)
-
-    @field_validator("month")
-    @classmethod
-    def _month(cls, v: str) -> str:
-        if Period.parse(v).kind != "month":
-            raise ValueError("must be a month such as 2024-07")
-        return v
 
 
 class ParameterOverrideRow(Row):

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 _FORMS = re.compile(r"^(\d{4})(?:(H)([12])|(Q)([1-4])|-(0[1-9]|1[0-2]))?$")
 
@@ -70,3 +73,13 @@ class Period:
         if self.kind == "month":
             return f"{self.year}-{self.index:02d}"
         return str(self.year)
+
+
+def _month(text: str) -> str:
+    if Period.parse(text).kind != "month":
+        raise ValueError("must be a month such as 2024-07")
+    return text
+
+
+Month = Annotated[str, AfterValidator(_month)]
+"""A field that holds a month, `2024-07`."""

@@ -22,13 +22,13 @@ from pydantic import Field, field_validator
 from .errors import InputError
 from .yamlio import load as read_yaml
 from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
-from .period import Period
-from .policy import Facts, IndicatorDef, Model, Outcome
+from .period import Month, Period
+from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome
 
 __all__ = ["InputError", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
-           "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID"]
+           "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID", "WORK_EQUIVALENT"]
 
 
 # ---------------------------------------------------------------- tier ranking with pooled ties
@@ -103,17 +103,10 @@ Ratio = Field(ge=0, le=1)
 
 
 class MonthCounts(Model):
-    month: str
+    month: Month
     counts: dict[str, int] = Field(default_factory=dict)
     noncompliant_ratio: Decimal = Field(default=Decimal(0), ge=0, le=1)
     quality: Decimal = Field(default=Decimal(1), ge=0, le=1)
-
-    @field_validator("month")
-    @classmethod
-    def _month(cls, v: str) -> str:
-        if Period.parse(v).kind != "month":
-            raise ValueError("must be a month such as 2024-07")
-        return v
 
     @field_validator("counts")
     @classmethod
@@ -307,3 +300,30 @@ def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, peri
             entry["previous_payment"] = prev
         institutions.append(entry)
     return {"fund": facts.fund(WORK_EQUIVALENT_FUND, "county", period), "institutions": institutions}
+
+
+WORK_EQUIVALENT = Component(
+    code="work_equivalent",
+    name_zh="标化工作当量购买服务",
+    name_en="Purchase of services by standardized work equivalents",
+    inputs=WorkEquivalentInputs,
+    parameters=WorkEquivalentParameters,
+    settle=work_equivalents,
+    gather=gather_work_equivalents,
+    lines=(
+        LineSpec("county", "fund", "年度购买服务资金 F"),
+        LineSpec("county", "risk_fund.opening", "风险调节金 R0 = F × risk_fund_rate"),
+        LineSpec("county", "distributable", "可分配资金 D = F − R0"),
+        LineSpec("county", "price", "当量价格 p = D / ΣQ (4 decimals)"),
+        LineSpec("county", "risk_fund.closing", "F − Σ paid, carried to next year"),
+        LineSpec("institution", "equivalents", "标化工作当量 Q"),
+        LineSpec("institution", "raw", "Q × p × performance / 100"),
+        LineSpec("institution", "cap_clawback", "above cap_rate × previous payment"),
+        LineSpec("institution", "floor_topup", "below floor_rate × previous payment (托底)"),
+        LineSpec("institution", "paid", "raw − cap_clawback + floor_topup"),
+        LineSpec("institution", "equivalents.<month>", "equivalents of one month (the monthly trend)"),
+        LineSpec("institution", "per_capita", "paid / population served (人均公共卫生经费), when known"),
+    ),
+)
+"""The work-equivalents component, the same rule for every county that buys services this way;
+a county brings its own catalogue and rates in its parameter file."""

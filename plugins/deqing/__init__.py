@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from countypay.hookspecs import hookimpl
-from countypay.policy import Component, LineSpec, Policy
-from countypay.toolkit import (WORK_EQUIVALENT_INDICATORS, WorkEquivalentInputs, WorkEquivalentParameters,
-                               gather_work_equivalents, work_equivalents)
+from countypay.policy import Component, Policy
+from countypay.toolkit import WORK_EQUIVALENT, WORK_EQUIVALENT_INDICATORS
 
 from . import global_budget
 
@@ -27,27 +26,6 @@ GLOBAL_BUDGET = Component(
     lines=global_budget.LINES,
 )
 
-WORK_EQUIVALENT = Component(
-    code="work_equivalent",
-    name_zh="标化工作当量购买服务",
-    name_en="Purchase of services by standardized work equivalents",
-    inputs=WorkEquivalentInputs,
-    parameters=WorkEquivalentParameters,
-    settle=work_equivalents,
-    gather=gather_work_equivalents,
-    lines=(
-        LineSpec("county", "fund", "年度购买服务资金 F"),
-        LineSpec("county", "risk_fund.opening", "风险调节金 R0 = F × risk_fund_rate"),
-        LineSpec("county", "distributable", "可分配资金 D = F − R0"),
-        LineSpec("county", "price", "当量价格 p = D / ΣQ (4 decimals)"),
-        LineSpec("county", "risk_fund.closing", "F − Σ paid, carried to next year"),
-        LineSpec("institution", "equivalents", "标化工作当量 Q"),
-        LineSpec("institution", "raw", "Q × p × performance / 100"),
-        LineSpec("institution", "cap_clawback", "above cap_rate × previous payment"),
-        LineSpec("institution", "floor_topup", "below floor_rate × previous payment (托底)"),
-        LineSpec("institution", "paid", "raw − cap_clawback + floor_topup"),
-    ),
-)
 
 POLICY = Policy(
     code="deqing",
