@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
 
+from cross_web import HTTPException
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount, Route
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from .auth import ANONYMOUS, Viewer, viewer_for
+from .exports import routes as export_routes
 
 
 @dataclass(frozen=True)
@@ -20,10 +26,62 @@ class Settings:
     public_read: bool = False  # anonymous callers read as a supervisor (the demo on localhost)
     introspection: bool = True
     max_body: int = 256 * 1024  # bytes of a request body
+    # A node_modules folder with GraphiQL's packages (graphiql, react, react-dom, js-cookie,
+    # @graphiql/plugin-explorer at the versions strawberry's page names): GraphiQL then loads
+    # from this server instead of unpkg.com, for networks that cannot reach it.
+    graphiql_assets: str | None = None
 
 
-def _graphql_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def media_type(accept: str | None) -> str | None:
+    """The response media type an Accept header asks for (GraphQL over HTTP): of the two supported
+    types, the one of higher q (each type takes the q of its most specific range, q=0 refusing
+    it), then the more specific range, then the one listed first; application/json for no header
+    or a bare wildcard. None when neither type is acceptable (answered with 406)."""
+    if not accept or not accept.strip():
+        return JSON
+    ranges = []  # (media range, q, position)
+    for index, item in enumerate(accept.split(",")):
+        kind, *params = [p.strip() for p in item.split(";")]
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((kind.lower(), q, index))
+    best, best_key = None, None
+    for supported in (GRAPHQL_RESPONSE, JSON):
+        matches = [({supported: 2, "application/*": 1, "*/*": 0}[kind], -index, q)
+                   for kind, q, index in ranges if kind in (supported, "application/*", "*/*")]
+        if not matches:
+            continue
+        specific, position, q = max(matches)
+        key = (q, specific, position, supported == JSON)
+        if q > 0 and (best_key is None or key > best_key):
+            best, best_key = supported, key
+    return best
+
+
+# Stable codes for errors answered before GraphQL runs; other statuses use their HTTP name.
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 413: "TOO_LARGE"}
+
+
+def _graphql_error(status: int, code: str | None, message: str, media: str = JSON,
+                   headers: dict | None = None) -> JSONResponse:
+    """A GraphQL-shaped error response (no `data`: nothing ran) in the negotiated media type."""
+    code = code or _CODES.get(status) or HTTPStatus(status).name
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status,
+                        media_type=media, headers=headers)
+
+
+class BodyTooLarge(ValueError):
+    """A body without Content-Length grew past the limit while it was read."""
 
 
 class Guard:
@@ -39,13 +97,16 @@ class Guard:
         from .schema.context import close_sessions, track_sessions
 
         headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        media = media_type(headers.get("accept")) or JSON
         length = headers.get("content-length")
         if length and (not length.isdigit() or int(length) > self.settings.max_body):
-            return await _graphql_error(413, "TOO_LARGE", f"request body over {self.settings.max_body} bytes")(scope, receive, send)
+            return await _graphql_error(413, "TOO_LARGE", f"request body over {self.settings.max_body} bytes",
+                                        media)(scope, receive, send)
         with Session(self.engine) as session:
             viewer = viewer_for(session, headers.get("authorization"))
         if viewer is None:
-            return await _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked")(scope, receive, send)
+            return await _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked",
+                                        media)(scope, receive, send)
         if viewer is ANONYMOUS and self.settings.public_read:
             viewer = Viewer("supervisor", name="anonymous (public read)")
         scope.setdefault("state", {})["viewer"] = viewer
@@ -56,7 +117,7 @@ class Guard:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.settings.max_body:
-                raise ValueError("request body too large")
+                raise BodyTooLarge(f"request body over {self.settings.max_body} bytes")
             return message
 
         token = track_sessions()
@@ -67,20 +128,99 @@ class Guard:
 
 
 class GraphQLApp(GraphQL):
+    """Strawberry's view made to follow GraphQL over HTTP: the response media type is negotiated
+    from Accept (application/graphql-response+json or application/json), a request that fails
+    before execution (unparsable, invalid, bad variables) has no `data` and is a 400 under
+    application/graphql-response+json, and errors of the HTTP layer are GraphQL-shaped JSON."""
+
     def __init__(self, engine: Engine, settings: Settings):
         from .schema import build
 
         super().__init__(build(introspection=settings.introspection), graphql_ide="graphiql")
         self.engine = engine
+        self.local_assets = settings.graphiql_assets is not None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        media = media_type(request.headers.get("accept"))
+        request.state.media_type = media or JSON
+        headers = None
+        try:
+            if media is None and not self.should_render_graphql_ide(self.request_adapter_class(request)):
+                raise HTTPException(406, f"responses are {GRAPHQL_RESPONSE} or {JSON}")
+            response = await self.run(request)
+        except BodyTooLarge as e:
+            response = _graphql_error(413, "TOO_LARGE", str(e), media or JSON)
+        except HTTPException as e:
+            status = e.status_code
+            if status == 400 and isinstance(e.__cause__, InvalidOperationTypeError):
+                status, headers = 405, {"Allow": "POST"}  # a mutation sent by GET
+            elif status == 405:
+                headers = {"Allow": "GET, POST"}
+            response = _graphql_error(status, None, e.reason, media or JSON, headers)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        html = self.graphql_ide_html
+        if self.local_assets:  # same files, so the page's integrity hashes still hold
+            html = html.replace(CDN, request.scope.get("root_path", "") + ASSETS)
+        return HTMLResponse(html)
 
     async def get_context(self, request: Request, response):
         from .schema.context import Context
 
         return Context(engine=self.engine, viewer=request.state.viewer, request=request)
 
+    async def get_sub_response(self, request: Request):
+        sub = await super().get_sub_response(request)
+        sub.media_type = request.state.media_type
+        request.state.sub_response = sub  # process_result sets its status
+        return sub
+
+    async def process_result(self, request: Request, result):
+        data = await super().process_result(request, result)
+        if result.errors and result.data is None and all(e.path is None for e in result.errors):
+            del data["data"]  # it failed before execution: nothing ran
+            if request.state.media_type == GRAPHQL_RESPONSE:
+                request.state.sub_response.status_code = 400
+        return data
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = sub_response.media_type
+        return response
+
 
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
+
+
+CDN, ASSETS = "https://unpkg.com/", "/graphiql-assets/"
+
+
+def asset_files(folder: str):
+    """Serves `name@version/file` (the CDN's URL form) from a node_modules folder, only when the
+    installed package has that version."""
+    root = Path(folder).resolve()
+
+    def asset(request: Request) -> Response:
+        found = re.fullmatch(r"((?:@[\w.-]+/)?[\w.-]+)@([\w.+-]+)/(.+)", request.path_params["path"])
+        if found:
+            name, version, rest = found.groups()
+            package = (root / name).resolve()
+            file = (package / rest).resolve()
+            if package.is_relative_to(root) and file.is_relative_to(package) and file.is_file():
+                try:
+                    installed = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+                except (OSError, ValueError, KeyError, TypeError):
+                    installed = None
+                if installed == version:
+                    return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
+        return _graphql_error(404, "NOT_FOUND", "no such asset")
+
+    return asset
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> Starlette:
@@ -90,7 +230,10 @@ def create_app(engine: Engine, settings: Settings | None = None) -> Starlette:
         Route("/", lambda r: RedirectResponse("/graphql")),
         Route("/health", health),
         Route("/graphql", graphql),
+        *export_routes,
     ]
+    if settings.graphiql_assets is not None:
+        routes.append(Route(ASSETS + "{path:path}", asset_files(settings.graphiql_assets)))
     app = Starlette(routes=routes)
     app.state.engine = engine
     return Guard(app, engine, settings)

@@ -185,7 +185,8 @@ def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to l
           public_read: bool = typer.Option(False, help="let callers without a token read every county "
                                                        "(for a demo on your own machine only)"),
           introspection: bool = typer.Option(True, help="allow schema introspection (turn off in production)"),
-          workers: int = typer.Option(1, help="worker processes")) -> None:
+          graphiql_assets: Path = typer.Option(None, help="a node_modules folder with GraphiQL's files, to serve "
+                                                          "them from here instead of a CDN (offline networks)")) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
     import uvicorn
 
@@ -194,8 +195,10 @@ def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to l
 
     engine = open_store(db)
     out.print(f"countypay at http://{host}:{port}/graphql", highlight=False)
-    uvicorn.run(create_app(engine, Settings(public_read=public_read, introspection=introspection)),
-                host=host, port=port, log_level="warning", workers=workers)
+    settings = Settings(public_read=public_read, introspection=introspection,
+                        graphiql_assets=str(graphiql_assets) if graphiql_assets else None)
+    uvicorn.run(create_app(engine, settings),
+                host=host, port=port, log_level="warning")
 
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)

@@ -3,8 +3,15 @@
 PostgreSQL tests skip with the reason when no server answers at COUNTYPAY_TEST_POSTGRES_URL,
 unless COUNTYPAY_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
 """
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -56,3 +63,57 @@ def engine(request, tmp_path):
         with admin.begin() as c:
             c.execute(text(f"drop schema {schema} cascade"))
         admin.dispose()
+
+
+def missing_tool(problem: str | None) -> None:
+    """Skip for a missing tool (chromium, node, …), or fail where tools are required (CI)."""
+    if problem:
+        if os.environ.get("COUNTYPAY_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{problem} (COUNTYPAY_REQUIRE_TOOLS=1)")
+        pytest.skip(problem)
+
+
+@contextlib.contextmanager
+def running_server(db: Path, *options: str):
+    """`countypay serve` on a free loopback port until the block ends; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-c", "from countypay.cli import main; main()", "serve", "--db", f"sqlite:///{db}",
+           "--host", "127.0.0.1", "--port", str(port), *options]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the server did not answer /health within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+@pytest.fixture
+def serve():
+    """`with serve(db_path, *countypay_serve_options) as base_url:` runs the real server."""
+    return running_server
+
+
+@pytest.fixture
+def need_tool():
+    return missing_tool

@@ -1,0 +1,138 @@
+"""Spreadsheet exports on SQLite and PostgreSQL: content, exact money, and the API's access rules."""
+import csv
+import io
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from countypay.app import Settings, create_app
+from countypay.auth import create_token
+from countypay.exports import _sheet, explain
+from countypay.load import import_bundle
+from countypay.settle import line_values, settle
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def store(engine):
+    import_bundle(engine, DATA / "haiyan-bundle")
+    import_bundle(engine, DATA / "other-bundle")
+    with Session(engine) as s:
+        run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
+        tokens = {"supervisor": create_token(s, "supervisor")[1],
+                  "haiyan": create_token(s, "county", "haiyan")[1],
+                  "other": create_token(s, "county", "other")[1]}
+        s.commit()
+        run_id = run.id
+    client = TestClient(create_app(engine, Settings()))
+
+    def get(path, as_=None, **params):
+        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
+        return client.get(path, params=params, headers=headers)
+
+    get.run_id, get.engine = run_id, engine
+    return get
+
+
+def sheet_rows(body: bytes) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+
+
+def csv_rows(body: bytes) -> list[list[str]]:
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def table(rows, first_header="对象"):
+    """The header block as a dict and the table rows as dicts by header."""
+    start = next(i for i, r in enumerate(rows) if r and r[0] == first_header)
+    block = {r[0]: r[1] for r in rows[:start] if r and r[0]}
+    headers = rows[start]
+    return block, [dict(zip(headers, r)) for r in rows[start + 1:] if r and r[0] is not None]
+
+
+def test_settlement_xlsx_has_header_block_lines_and_exact_money(store):
+    r = store(f"/export/settlements/{store.run_id}.xlsx", as_="haiyan")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert f'settlement-{store.run_id}.xlsx' in r.headers["content-disposition"]
+    block, lines = table(sheet_rows(r.content))
+    assert block["县"].endswith("(haiyan)") and "(haiyan)" in block["政策"]
+    assert "(work_equivalent)" in block["组成部分"]
+    assert block["期间"] == "2024" and block["状态"] == "草稿" and len(block["输入哈希"]) == 64
+    assert list(lines[0]) == ["对象", "项目", "单位", "金额/数值", "计算说明"]
+    paid = {(l["对象"], l["项目"]): l for l in lines}[("B", "paid")]
+    assert paid["单位"] == "元" and paid["计算说明"].startswith("paid =")
+    price = {(l["对象"], l["项目"]): l for l in lines}[("county", "price")]
+    assert price["单位"] == "元/当量" and "D = 9000.00" in price["计算说明"]
+    # the stored cell is the exact decimal, with a two-place money format
+    ws = load_workbook(io.BytesIO(r.content)).active
+    cell = next(row[3] for row in ws.iter_rows() if row[0].value == "B" and row[1].value == "paid")
+    assert cell.number_format == "0.00"
+    xml = zipfile.ZipFile(io.BytesIO(r.content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>2222.22</v>" in xml
+
+
+def test_settlement_csv_parses_with_the_same_content(store):
+    r = store(f"/export/settlements/{store.run_id}.csv", as_="supervisor")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    block, lines = table(csv_rows(r.content))
+    assert block["期间"] == "2024" and block["结算编号"] == str(store.run_id)
+    values = {(l["对象"], l["项目"]): l["金额/数值"] for l in lines}
+    assert values[("B", "paid")] == "2222.22" and values[("county", "price")] == "5.0000"
+    with Session(store.engine) as s:
+        stored = line_values(s, store.run_id)
+    assert {k: Decimal(v) for k, v in values.items()} == stored and all(
+        str(stored[k]) == v for k, v in values.items())  # every line, digit for digit
+
+
+def test_indicator_values_with_attainment(store):
+    r = store("/export/indicator-values.xlsx", as_="supervisor", county="other", indicator="visits_total")
+    assert r.status_code == 200, r.text
+    block, rows = table(sheet_rows(r.content))
+    assert block["县"].endswith("(other)") and block["指标"] == "visits_total"
+    assert [(x["对象"], x["期间"], x["数值"]) for x in rows] == [("U01", "2024", 900), ("U02", "2024", 700)]
+    assert {x["达到目标"] for x in rows} <= {"是", "否", "—"} and rows[0]["指标名称"]
+    r = store("/export/indicator-values.csv", as_="other", county="other", period="2024")
+    _, rows = table(csv_rows(r.content))
+    assert ("U01", "visits_total", "900") in {(x["对象"], x["指标代码"], x["数值"]) for x in rows}
+
+
+def test_a_county_token_cannot_export_another_county(store):
+    assert store(f"/export/settlements/{store.run_id}.xlsx", as_="other").status_code == 404
+    assert store(f"/export/settlements/{store.run_id + 999}.xlsx", as_="other").status_code == 404
+    r = store("/export/indicator-values.csv", as_="haiyan", county="other")
+    assert r.status_code == 404 and r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert store("/export/indicator-values.csv", as_="haiyan", county="nowhere").status_code == 404
+
+
+def test_anonymous_callers_get_401(store):
+    for path in (f"/export/settlements/{store.run_id}.csv", "/export/indicator-values.xlsx?county=other"):
+        r = store(path)
+        assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert store(f"/export/settlements/{store.run_id}.csv", as_=None).status_code == 401
+
+
+def test_bad_export_requests(store):
+    assert store(f"/export/settlements/{store.run_id}.pdf", as_="haiyan").status_code == 404
+    assert store("/export/indicator-values.csv", as_="haiyan").status_code == 400
+    assert store("/export/indicator-values.csv", as_="haiyan", county="haiyan", period="soon").status_code == 400
+
+
+def test_trace_is_explained_in_one_line():
+    assert explain({"formula": "D = F − R0", "F": "10000.00", "R0": "1E+3", "cap": None}) == \
+        "D = F − R0 (F = 10000.00; R0 = 1000; cap = —)"
+    assert explain({"formula": "F"}) == "F"
+
+
+def test_stored_text_never_becomes_a_spreadsheet_formula():
+    body = _sheet("t", [("县", "=1+1")], ["对象"], [['=HYPERLINK("x")']], None, (10,))
+    cells = [c for row in load_workbook(io.BytesIO(body)).active.iter_rows() for c in row if c.value]
+    assert {c.value: c.data_type for c in cells}["=1+1"] == "s"
+    assert {c.value: c.data_type for c in cells}['=HYPERLINK("x")'] == "s"
