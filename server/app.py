@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from sqlalchemy.exc import DBAPIError
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
@@ -102,8 +103,12 @@ class Guard:
         if length and (not length.isdigit() or int(length) > self.settings.max_body):
             return await _graphql_error(413, "TOO_LARGE", f"request body over {self.settings.max_body} bytes",
                                         media)(scope, receive, send)
-        with Session(self.engine) as session:
-            viewer = viewer_for(session, headers.get("authorization"))
+        try:
+            with Session(self.engine) as session:
+                viewer = viewer_for(session, headers.get("authorization"))
+        except DBAPIError:
+            return await _graphql_error(503, "UNAVAILABLE", "the database is not available; try again shortly",
+                                        media)(scope, receive, send)
         if viewer is None:
             return await _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked",
                                         media)(scope, receive, send)
