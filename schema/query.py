@@ -12,10 +12,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from countypay import audit, models, settle as engine
-from countypay.canonical import jsonable
+from countypay.canonical import jsonable, plain
 from countypay.errors import InputError
 from countypay.host import registry
-from countypay.money import ConservationError
+from countypay.money import ConservationError, exact, round_half_up
 from countypay.params import resolve
 from countypay.period import Period as _Period
 
@@ -44,10 +44,12 @@ def bad_input(e: Exception) -> strawberry.exceptions.StrawberryGraphQLError:
 class CountyComparison:
     county: County
     value: Optional[Exact] = strawberry.field(description="The county's own value, else its entities' "
-                                                          "values summed (counts, money) or averaged.")
+                                                          "values summed (counts, money) or averaged "
+                                                          "(to 4 decimals).")
     entities: int = strawberry.field(description="How many entity values made it (0: the county's own).")
     population: Optional[int]
-    per_capita: Optional[Exact] = strawberry.field(description="value / population, when the indicator is per capita.")
+    per_capita: Optional[Exact] = strawberry.field(description="value / population to 6 decimals, when the "
+                                                               "indicator is per capita.")
     attainment: Attainment
 
 
@@ -224,8 +226,9 @@ class Query:
             else:
                 n = len(values)
                 total = sum(values.values(), Decimal(0))
-                value = total if ind.unit in ("count", "yuan", "event") else total / n
-            per_capita = value / county.population if ind.per_capita and county.population else None
+                value = total if ind.unit in ("count", "yuan", "event") else plain(round_half_up(total / n, 4))
+            per_capita = (plain(round_half_up(exact(value) / county.population, 6))
+                          if ind.per_capita and county.population else None)
             target = targets.get((cid, year), targets.get((None, year)))
             shown = per_capita if per_capita is not None else value
             out.append(CountyComparison(

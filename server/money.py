@@ -105,4 +105,5 @@ def part(amount: Exact, ratio: Exact) -> tuple[Decimal, Decimal]:
 
 def show(x: Exact, places: int = 6) -> str:
     """An exact value as a decimal string for a trace (rounded half-up to `places`)."""
-    return str(round_half_up(x, places).normalize()) if exact(x) else "0"
+    d = round_half_up(x, places)
+    return str(d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize())

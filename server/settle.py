@@ -36,9 +36,13 @@ def county_by_code(session: Session, code: str) -> County:
     return county
 
 
+HISTORY_YEARS = 3
+"""How many years before the period's a settlement may look back (Suixi's budgets average three)."""
+
+
 def load_facts(session: Session, county: County, period: Period) -> Facts:
     """Everything stored for a county that a settlement of `period` may read: its places and
-    teams, and the values and funds of this year and the year before."""
+    teams, and the values and funds of its year and the HISTORY_YEARS before."""
     facts = Facts(county=county.code, period=period)
     cid = county.id
     communities = {c.id: c for c in session.exec(select(Community).where(Community.county_id == cid)).scalars()}
@@ -58,7 +62,7 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
     facts.units = [{"code": u.code, "community": communities[u.community_id].code if u.community_id else None,
                     "team": team[u.id], "populations": pops[u.id]}
                    for u in sorted(units.values(), key=lambda u: u.code)]
-    years = (str(period.year), str(period.year - 1))
+    years = [str(y) for y in range(period.year - HISTORY_YEARS, period.year + 1)]
     in_years = lambda col: or_(*(col.like(f"{y}%") for y in years))  # noqa: E731
     rows = session.execute(
         select(Indicator.code, IndicatorValue.entity, IndicatorValue.period, IndicatorValue.value)

@@ -150,3 +150,19 @@ def test_malformed_files_are_refused_clearly(engine, tmp_path, name, content, me
         import_bundle(engine, bundle)
     assert any(message in p for p in err.value.problems), err.value.problems
     assert row_counts(engine) == before
+
+
+def test_a_settlement_sees_three_years_of_history(engine, tmp_path):
+    """Suixi's insurance budgets average the three years before the period."""
+    from countypay.period import Period
+    from countypay.settle import county_by_code, load_facts
+
+    bundle = tmp_path / "history"
+    shutil.copytree(BUNDLE, bundle)
+    with open(bundle / "indicator_values.csv", "a") as f:
+        f.write("haiyan,performance_score,A,2021,70\nhaiyan,performance_score,A,2020,60\n")
+    import_bundle(engine, bundle)
+    with Session(engine) as s:
+        facts = load_facts(s, county_by_code(s, "haiyan"), Period.parse("2024"))
+    assert facts.value("performance_score", "A", "2021") == Decimal(70)
+    assert facts.value("performance_score", "A", "2020") is None
