@@ -179,6 +179,19 @@ def demo(db: Path = typer.Option(Path("countypay-demo.db"), help="the demo's SQL
     run_demo(db, host, port)
 
 
+@app.command("synth")
+def synth(counties: int = typer.Option(1, min=1, help="how many counties"),
+          units_per_county: int = typer.Option(232, min=1, help="health management units per county"),
+          institutions_per_county: int = typer.Option(300, min=4, help="institutions per county"),
+          months: int = typer.Option(12, min=1, max=12, help="months of service counts"),
+          seed: int = typer.Option(1, help="random seed: the same seed gives the same province"),
+          db: str = DB) -> None:
+    """Generate a synthetic province of the asked size and load it through the normal import."""
+    from .synth import synthesize
+
+    synthesize(counties, units_per_county, institutions_per_county, months, seed, db)
+
+
 @app.command("serve")
 def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"),
