@@ -6,12 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
+from sqlalchemy import func, select
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from countypay.app import Settings, create_app
 from countypay.auth import create_token
 from countypay.load import import_bundle
+from countypay.models import County
 from countypay.schema import schema
 
 DATA = Path(__file__).parent / "data"
@@ -55,3 +57,44 @@ def test_generated_queries_and_mutations(client, data):
     app, headers = client
     query = data.draw(from_schema(schema._schema, custom_scalars=SCALARS))
     check(app, headers, query)
+
+
+def string_arguments():
+    """(root field, argument) for every String argument of every root query field."""
+    from graphql import GraphQLNonNull, GraphQLScalarType, get_named_type
+
+    for name, f in schema._schema.query_type.fields.items():
+        for arg, a in f.args.items():
+            t = a.type.of_type if isinstance(a.type, GraphQLNonNull) else a.type
+            if isinstance(t, GraphQLScalarType) and get_named_type(t).name in ("String", "ID"):
+                yield name, arg
+
+
+INJECTIONS = ["' OR '1'='1", "haiyan'; DROP TABLE county; --", "%", "_", "\\", "haiyan\" OR 1=1", "\u0000"]
+
+
+@pytest.mark.parametrize("field,arg", list(string_arguments()))
+def test_sql_looking_strings_in_every_argument_are_data(client, field, arg):
+    from graphql import GraphQLNonNull
+
+    app, headers = client
+    f = schema._schema.query_type.fields[field]
+    required = {n: a for n, a in f.args.items() if isinstance(a.type, GraphQLNonNull) and n != arg}
+    fillers = {"county": '"haiyan"', "period": '"2024"', "indicator": '"performance_score"', "code": '"haiyan"',
+               "policy": '"haiyan"', "component": '"work_equivalent"', "id": '"1"'}
+    for value in INJECTIONS:
+        args = {arg: '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\u0000", "\\u0000") + '"'}
+        args.update({n: fillers[n] for n in required})
+        rendered = ", ".join(f"{k}: {v}" for k, v in args.items())
+        check(app, headers, f"{{ {field}({rendered}) {{ __typename }} }}")
+    with Session(app.app.engine) as s:  # the data is intact
+        assert s.execute(select(func.count()).select_from(County)).scalar_one() == 2
+
+
+def test_batched_and_wide_queries_are_refused(client):
+    app, headers = client
+    r = app.post("/graphql", json=[{"query": "{ indicators { totalCount } }"}] * 50, headers=headers)
+    assert 400 <= r.status_code < 500
+    wide = "{ indicators { nodes { " + " ".join(["code nameZh nameEn unit"] * 600) + " } } }"
+    r = app.post("/graphql", json={"query": wide}, headers=headers)
+    assert "token" in r.json()["errors"][0]["message"].lower()
