@@ -42,54 +42,54 @@ def bad_input(e: Exception) -> strawberry.exceptions.StrawberryGraphQLError:
 
 @strawberry.type(description="An indicator's value in one county, for supervisors comparing counties.")
 class CountyComparison:
-    county: County
+    county: County = strawberry.field(description='The county.')
     value: Optional[Exact] = strawberry.field(description="The county's own value, else its entities' "
                                                           "values summed (counts, money) or averaged "
                                                           "(to 4 decimals).")
     entities: int = strawberry.field(description="How many entity values made it (0: the county's own).")
-    population: Optional[int]
+    population: Optional[int] = strawberry.field(description="The county's population, where known.")
     per_capita: Optional[Exact] = strawberry.field(description="value / population to 6 decimals, when the "
                                                                "indicator is per capita.")
-    attainment: Attainment
+    attainment: Attainment = strawberry.field(description="The county's value against the benchmark and the year's target.")
 
 
 @strawberry.type(description="A simulated line beside the latest stored run's line of the same entity and code.")
 class LineComparison:
-    entity: str
-    code: str
-    unit: str
-    simulated: Optional[Exact]
-    stored: Optional[Exact]
+    entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
+    code: str = strawberry.field(description='The line code.')
+    unit: str = strawberry.field(description='yuan, yuan/equivalent or equivalent.')
+    simulated: Optional[Exact] = strawberry.field(description='The figure with the changed parameters; null when the line is gone.')
+    stored: Optional[Exact] = strawberry.field(description='The figure in the latest stored run; null when the line is new.')
     difference: Optional[Exact] = strawberry.field(description="simulated − stored; null when either is missing.")
-    trace: Optional[JSON]
+    trace: Optional[JSON] = strawberry.field(description='How the simulated figure was made.')
 
 
 @strawberry.type(description="The lines of one entity, simulated and stored.")
 class EntityComparison:
-    entity: str
-    lines: list[LineComparison]
+    entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
+    lines: list[LineComparison] = strawberry.field(description="The entity's lines.")
     changed: bool = strawberry.field(description="Whether any line of the entity differs.")
 
 
 @strawberry.type(description="A what-if settlement: computed with changed parameters, stored nowhere.")
 class Simulation:
-    parameters: JSON
-    parameter_sources: JSON
-    latest_run: Optional[SettlementRun]
-    entities: list[EntityComparison]
+    parameters: JSON = strawberry.field(description='The parameters the simulation used.')
+    parameter_sources: JSON = strawberry.field(description='Where each parameter came from.')
+    latest_run: Optional[SettlementRun] = strawberry.field(description='The stored run compared with; null when there is none.')
+    entities: list[EntityComparison] = strawberry.field(description="Every entity's lines, simulated beside stored.")
 
 
 @strawberry.type(description="A county's value for one policy parameter from a date on.")
 class ParameterOverride:
-    county: str
-    policy: str
-    component: str
-    name: str
-    effective: date
-    value: JSON
-    reference: str
-    created_at: datetime
-    created_by: str
+    county: str = strawberry.field(description="The county's code.")
+    policy: str = strawberry.field(description="The policy's code.")
+    component: str = strawberry.field(description="The component's code.")
+    name: str = strawberry.field(description="The parameter's name.")
+    effective: date = strawberry.field(description='The date from which the value holds.')
+    value: JSON = strawberry.field(description='The value, replacing the default whole.')
+    reference: str = strawberry.field(description='The decision or document it comes from.')
+    created_at: datetime = strawberry.field(description='When it was set.')
+    created_by: str = strawberry.field(description='Who set it.')
 
 
 @strawberry.type

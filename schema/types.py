@@ -52,7 +52,7 @@ def ordered(stmt, model, order: Optional[Order]):
 class Province:
     row: strawberry.Private[models.Province]
 
-    @strawberry.field
+    @strawberry.field(description='Province code, e.g. `anhui`.')
     def code(self) -> str:
         return self.row.code
 
@@ -76,7 +76,7 @@ class Province:
 class County:
     row: strawberry.Private[models.County]
 
-    @strawberry.field
+    @strawberry.field(description='County code, e.g. `suixi`.')
     def code(self) -> str:
         return self.row.code
 
@@ -92,7 +92,7 @@ class County:
     def population(self) -> Optional[int]:
         return self.row.population
 
-    @strawberry.field
+    @strawberry.field(description='The province the county belongs to.')
     async def province(self, info: Info) -> Province:
         return Province(row=await ctx(info).loader("province").load(self.row.province_id))
 
@@ -149,7 +149,7 @@ def unit_list(c: Context, county_ids, community, first, after, order) -> Connect
 class Community:
     row: strawberry.Private[models.Community]
 
-    @strawberry.field
+    @strawberry.field(description='Community code, unique within its county.')
     def code(self) -> str:
         return self.row.code
 
@@ -161,7 +161,7 @@ class Community:
     def name_en(self) -> str:
         return self.row.name_en
 
-    @strawberry.field
+    @strawberry.field(description='The county of the community.')
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
@@ -173,12 +173,12 @@ class Community:
             models.Institution.county_id == self.row.county_id, models.Institution.code == self.row.lead)).scalars().first()
         return Institution(row=row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="The community's institutions, filtered by kind or tier.")
     def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
                      first: Optional[int] = None, after: Optional[str] = None) -> Connection[Institution]:
         return institution_list(ctx(info), [self.row.county_id], kind, tier, self.row.code, first, after, None)
 
-    @strawberry.field
+    @strawberry.field(description="The community's health management units.")
     def units(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[Unit]:
         return unit_list(ctx(info), [self.row.county_id], self.row.code, first, after, None)
 
@@ -187,7 +187,7 @@ class Community:
 class Institution:
     row: strawberry.Private[models.Institution]
 
-    @strawberry.field
+    @strawberry.field(description='Institution code, unique within its county.')
     def code(self) -> str:
         return self.row.code
 
@@ -212,13 +212,13 @@ class Institution:
     def tier(self) -> str:
         return self.row.tier
 
-    @strawberry.field
+    @strawberry.field(description='The medical community it belongs to, if any.')
     async def community(self, info: Info) -> Optional[Community]:
         if self.row.community_id is None:
             return None
         return Community(row=await ctx(info).loader("community").load(self.row.community_id))
 
-    @strawberry.field
+    @strawberry.field(description='The county of the institution.')
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
@@ -229,22 +229,22 @@ class TeamMember:
     role_zh: str = strawberry.field(description="单元长, 指导员, 村医, 管理员 or 卫健专干.")
     institution_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description='The institution that holds the role.')
     async def institution(self, info: Info) -> Institution:
         return Institution(row=await ctx(info).loader("institution").load(self.institution_id))
 
 
 @strawberry.type(description="People a unit serves in one group (residents, general, chronic, red, yellow, green …).")
 class Population:
-    group: str
-    count: int
+    group: str = strawberry.field(description='residents, red, yellow, green, general, chronic, …')
+    count: int = strawberry.field(description='Number of people.')
 
 
 @strawberry.type(description="A health management unit (健康管理单元): a grid served by a five-role team.")
 class Unit:
     row: strawberry.Private[models.Unit]
 
-    @strawberry.field
+    @strawberry.field(description='Unit code, unique within its county.')
     def code(self) -> str:
         return self.row.code
 
@@ -256,13 +256,13 @@ class Unit:
     def name_en(self) -> str:
         return self.row.name_en
 
-    @strawberry.field
+    @strawberry.field(description='The medical community whose institutions serve the unit.')
     async def community(self, info: Info) -> Optional[Community]:
         if self.row.community_id is None:
             return None
         return Community(row=await ctx(info).loader("community").load(self.row.community_id))
 
-    @strawberry.field
+    @strawberry.field(description='The county of the unit.')
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
@@ -272,15 +272,15 @@ class Unit:
         return [TeamMember(role=m.role, role_zh=ROLE_NAMES.get(m.role, m.role), institution_id=m.institution_id)
                 for m in sorted(rows, key=lambda m: ROLES.index(m.role) if m.role in ROLES else 99)]
 
-    @strawberry.field
+    @strawberry.field(description='People served, by group (常住人口, 红黄绿, 一般人群, 门诊慢病人群 …).')
     async def populations(self, info: Info) -> list[Population]:
         return [Population(group=p.group, count=p.count) for p in await ctx(info).loader("populations").load(self.row.id)]
 
 
 @strawberry.type(description="A yearly target of an indicator (目标值).")
 class Target:
-    year: int
-    value: Optional[Exact]
+    year: int = strawberry.field(description='The year the target is for.')
+    value: Optional[Exact] = strawberry.field(description='The target as a number, when it is one.')
     text: Optional[str] = strawberry.field(description="The target as written, when it is not a plain number.")
     county_id: strawberry.Private[Optional[int]]
 
@@ -295,7 +295,7 @@ class Target:
 class Indicator:
     row: strawberry.Private[models.Indicator]
 
-    @strawberry.field
+    @strawberry.field(description='Indicator code, e.g. `immunization_rate`.')
     def code(self) -> str:
         return self.row.code
 
@@ -346,9 +346,9 @@ class Indicator:
 
 @strawberry.type(description="How a value stands against its indicator's benchmark and the year's target.")
 class Attainment:
-    benchmark: Optional[Exact]
-    target: Optional[Exact]
-    direction: Optional[str]
+    benchmark: Optional[Exact] = strawberry.field(description="The indicator's benchmark (基准值).")
+    target: Optional[Exact] = strawberry.field(description="The target for the value's year (目标值): the county's own, else the general one.")
+    direction: Optional[str] = strawberry.field(description='higher or lower is better.')
     meets_benchmark: Optional[bool] = strawberry.field(description="Null when there is no benchmark or value.")
     meets_target: Optional[bool] = strawberry.field(description="Null when there is no target or value.")
 
@@ -367,11 +367,11 @@ class IndicatorValue:
     def entity(self) -> str:
         return self.row.entity
 
-    @strawberry.field
+    @strawberry.field(description='The period the value is for.')
     def period(self) -> Period:
         return self.row.period
 
-    @strawberry.field
+    @strawberry.field(description='The value as an exact number, when it is one.')
     def value(self) -> Optional[Exact]:
         return self.row.value
 
@@ -379,11 +379,11 @@ class IndicatorValue:
     def text(self) -> Optional[str]:
         return self.row.text
 
-    @strawberry.field
+    @strawberry.field(description="The indicator's definition.")
     async def indicator(self, info: Info) -> Indicator:
         return Indicator(row=await ctx(info).loader("indicator").load(self.row.indicator_id))
 
-    @strawberry.field
+    @strawberry.field(description='The county the value belongs to.')
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
@@ -402,18 +402,18 @@ class IndicatorValue:
 
 @strawberry.type(description="A line a component produces.")
 class LineSpec:
-    entity: str
-    code: str
-    description: str
+    entity: str = strawberry.field(description='What the line is for: unit, institution, community or county.')
+    code: str = strawberry.field(description='The line code; `<g>`-like parts stand for a group, month or tier.')
+    description: str = strawberry.field(description='What the line holds and how it is made.')
 
 
 @strawberry.type(description="One settlement a policy can run (组成部分).")
 class Component:
     policy_code: strawberry.Private[str]
-    code: str
-    name_zh: str
-    name_en: str
-    lines: list[LineSpec]
+    code: str = strawberry.field(description='Component code, e.g. `public_health`.')
+    name_zh: str = strawberry.field(description='Chinese name.')
+    name_en: str = strawberry.field(description='English name.')
+    lines: list[LineSpec] = strawberry.field(description='The lines the component produces.')
 
     @strawberry.field(description="Parameters in force for a period: the plugin's dated defaults, then the "
                                   "county's overrides when the caller may read that county. "
@@ -437,7 +437,7 @@ class Component:
 class Policy:
     policy: strawberry.Private[object]
 
-    @strawberry.field
+    @strawberry.field(description='Policy code, e.g. `suixi`.')
     def code(self) -> str:
         return self.policy.code
 
@@ -453,7 +453,7 @@ class Policy:
     def name_en(self) -> str:
         return self.policy.name_en
 
-    @strawberry.field
+    @strawberry.field(description="The plugin's version.")
     def version(self) -> str:
         return self.policy.version
 
@@ -461,7 +461,7 @@ class Policy:
     def reference(self) -> str:
         return self.policy.reference
 
-    @strawberry.field
+    @strawberry.field(description='The settlements the policy can run.')
     def components(self) -> list[Component]:
         return [Component(policy_code=self.policy.code, code=c.code, name_zh=c.name_zh, name_en=c.name_en,
                           lines=[LineSpec(entity=l.entity, code=l.code, description=l.description) for l in c.lines])
@@ -506,39 +506,39 @@ class SettlementLine:
 
 @strawberry.type(description="A finding reported with a settlement, e.g. a compliance check that failed.")
 class Flag:
-    entity: str
-    code: str
-    message: str
-    severity: str
+    entity: str = strawberry.field(description='What the finding is about: a code, or `county`.')
+    code: str = strawberry.field(description="The finding's code, e.g. `village_share`.")
+    message: str = strawberry.field(description='The finding, in words.')
+    severity: str = strawberry.field(description='info or warning.')
 
 
 @strawberry.type(description="The sum of a settlement's money lines for one line code or one entity.")
 class Total:
-    key: str
-    amount: Money
+    key: str = strawberry.field(description='The line code or entity summed.')
+    amount: Money = strawberry.field(description='The sum.')
 
 
 @strawberry.type(description="A stored settlement (结算): immutable; approved runs are locked; a later run supersedes.")
 class SettlementRun:
     row: strawberry.Private[models.SettlementRun]
 
-    @strawberry.field
+    @strawberry.field(description="The run's number.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description='The county settled.')
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
-    @strawberry.field
+    @strawberry.field(description="The policy's code.")
     def policy(self) -> str:
         return self.row.policy
 
-    @strawberry.field
+    @strawberry.field(description="The component's code.")
     def component(self) -> str:
         return self.row.component
 
-    @strawberry.field
+    @strawberry.field(description='The period settled.')
     def period(self) -> Period:
         return self.row.period
 
@@ -562,23 +562,23 @@ class SettlementRun:
     def input_hash(self) -> str:
         return self.row.input_hash
 
-    @strawberry.field
+    @strawberry.field(description='Findings reported with the run, e.g. a compliance check that failed.')
     def flags(self) -> list[Flag]:
         return [Flag(**f) for f in self.row.flags or []]
 
-    @strawberry.field
+    @strawberry.field(description='When the run was stored.')
     def created_at(self) -> datetime:
         return self.row.created_at
 
-    @strawberry.field
+    @strawberry.field(description='Who ran it.')
     def created_by(self) -> str:
         return self.row.created_by
 
-    @strawberry.field
+    @strawberry.field(description='When it was approved; null for a draft.')
     def approved_at(self) -> Optional[datetime]:
         return self.row.approved_at
 
-    @strawberry.field
+    @strawberry.field(description='Who approved it; null for a draft.')
     def approved_by(self) -> Optional[str]:
         return self.row.approved_by
 
@@ -622,7 +622,7 @@ def totals(lines, key) -> list[Total]:
 class AuditEvent:
     row: strawberry.Private[models.AuditEvent]
 
-    @strawberry.field
+    @strawberry.field(description='When it happened (UTC).')
     def at(self) -> datetime:
         return self.row.at
 
@@ -635,7 +635,7 @@ class AuditEvent:
     def action(self) -> str:
         return self.row.action
 
-    @strawberry.field
+    @strawberry.field(description='The county concerned; null for a change of no one county.')
     async def county(self, info: Info) -> Optional[County]:
         if self.row.county_id is None:
             return None
@@ -645,7 +645,7 @@ class AuditEvent:
     def subject(self) -> str:
         return self.row.subject
 
-    @strawberry.field
+    @strawberry.field(description="What was done: tables and rows imported, a run's key, a parameter's new value.")
     def detail(self) -> Optional[JSON]:
         return self.row.detail
 
