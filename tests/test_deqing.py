@@ -284,3 +284,16 @@ def test_every_line_explains_itself():
     got = run(ONE_BUDGET)
     assert all("formula" in l.trace for l in got.outcome.lines)
     assert {p.name for p in got.outcome.pools} == {"budget", "prepayment.wukang", "surplus.wukang", "balance.wukang"}
+
+
+def test_the_recorded_history_as_indicator_values():
+    from countypay.host import registry
+    from countypay.plugins.deqing import history
+
+    values = {(code, year): v for code, year, v in history.indicator_values()}
+    assert values[("recorded_retained", "2020")] == Decimal("12523")
+    assert values[("recorded_retention_ratio", "2020")] == Decimal("0.866344")  # 12523 / 14455
+    assert values[("implied_assessment_score", "2021")] == Decimal("62.073358")
+    assert values[("recorded_overspend_shared", "2019")] == Decimal("710")
+    assert ("recorded_surplus", "2023") not in values  # 2023 records only an expected surplus
+    assert {code for code, _ in values} <= set(registry().indicators)

@@ -13,7 +13,7 @@ from countypay.hookspecs import hookimpl
 from countypay.policy import Component, Policy
 from countypay.toolkit import WORK_EQUIVALENT, WORK_EQUIVALENT_INDICATORS
 
-from . import global_budget
+from . import global_budget, history
 
 GLOBAL_BUDGET = Component(
     code="global_budget",
@@ -43,3 +43,8 @@ POLICY = Policy(
 @hookimpl
 def countypay_policies():
     return [POLICY]
+
+
+@hookimpl
+def countypay_indicators():
+    return list(history.INDICATORS)

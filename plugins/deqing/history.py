@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from countypay.toolkit import read_yaml
-from countypay.toolkit import exact
+from countypay.policy import IndicatorDef
+from countypay.toolkit import exact, read_yaml
 
 HISTORY_FILE = Path(__file__).with_name("history.yaml")
 
@@ -64,3 +64,39 @@ def retention(year: int, assessed_share: Optional[Decimal] = None) -> Optional[R
     score = (ratio - (1 - a)) / a * 100 if a else Fraction(0)
     return Retention(year, Decimal(row["surplus"]), Decimal(row["retained"]), Decimal(assessed_share),
                      ratio, score)
+
+
+SEED = "seeds/003 2018-2022年医保基金总额预算情况"
+INDICATORS = (
+    IndicatorDef("budget_growth_rate", "医保基金总额预算增长率", "Global budget growth rate", "ratio",
+                 entity="county", reference=SEED),
+    IndicatorDef("recorded_surplus", "医保基金结余（万元，记录）", "Recorded fund surplus (10k yuan)", "10k_yuan",
+                 entity="county", reference=SEED),
+    IndicatorDef("recorded_retained", "结余留用（万元，记录）", "Recorded surplus retained by the communities "
+                 "(10k yuan)", "10k_yuan", entity="county", reference=SEED),
+    IndicatorDef("recorded_overspend_shared", "超支分担（万元，记录）", "Recorded overspend borne by the "
+                 "communities (10k yuan)", "10k_yuan", entity="county", reference=SEED),
+    IndicatorDef("recorded_retention_ratio", "结余留用比例（记录）", "Recorded share of the surplus retained",
+                 "ratio", entity="county", reference=SEED + ": 结余留用 ÷ 结余"),
+    IndicatorDef("implied_assessment_score", "记录所对应的考核得分", "Assessment score the record implies "
+                 "under the 70/30 rule", "score", entity="county",
+                 reference="POLICIES.md §4.1 solved for the score: (ratio − 0.70) / 0.30 × 100"),
+)
+"""The recorded history as indicators, so reports set the rule's retention beside the record."""
+
+
+def indicator_values() -> list[tuple[str, str, Decimal]]:
+    """(indicator, year, value) of the recorded history, derived figures to 6 decimals."""
+    from countypay.toolkit import round_half_up
+
+    rows = []
+    for year, row in sorted(history().items()):
+        for field, code in (("growth_rate", "budget_growth_rate"), ("surplus", "recorded_surplus"),
+                            ("retained", "recorded_retained"), ("overspend_shared", "recorded_overspend_shared")):
+            if row.get(field) is not None:
+                rows.append((code, str(year), Decimal(row[field])))
+        r = retention(year)
+        if r is not None:
+            rows.append(("recorded_retention_ratio", str(year), round_half_up(r.recorded_ratio, 6)))
+            rows.append(("implied_assessment_score", str(year), round_half_up(r.implied_score, 6)))
+    return rows
