@@ -17,7 +17,7 @@ from countypay import models
 from countypay.host import registry
 from countypay.params import resolve
 from countypay.period import Period as _Period
-from countypay.policy import ROLES
+from countypay.policy import ROLES, meets
 
 from .context import Context
 from .pagination import Connection, paginate
@@ -351,12 +351,6 @@ class Attainment:
     direction: Optional[str] = strawberry.field(description='higher or lower is better.')
     meets_benchmark: Optional[bool] = strawberry.field(description="Null when there is no benchmark or value.")
     meets_target: Optional[bool] = strawberry.field(description="Null when there is no target or value.")
-
-
-def meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional[str]) -> Optional[bool]:
-    if value is None or goal is None:
-        return None
-    return value <= goal if direction == "lower" else value >= goal
 
 
 @strawberry.type(description="One value of an indicator for an entity and period.")

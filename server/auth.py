@@ -24,10 +24,6 @@ class Viewer:
     county_id: Optional[int] = None
     name: str = ""
 
-    @property
-    def can_read_all(self) -> bool:
-        return self.role == "supervisor"
-
     def may_read(self, county_id: int) -> bool:
         return self.role == "supervisor" or (self.role == "county" and self.county_id == county_id)
 

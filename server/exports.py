@@ -23,7 +23,7 @@ from .auth import Viewer
 from .host import registry
 from .models import County, Indicator, IndicatorTarget, IndicatorValue, SettlementRun
 from .period import Period
-from .policy import UNITS
+from .policy import UNITS, meets
 from .settle import run_lines
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,12 +79,6 @@ def explain(trace: Any) -> str:
 
 def _yes_no(value: Optional[bool]) -> str:
     return "—" if value is None else ("是" if value else "否")
-
-
-def _meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional[str]) -> Optional[bool]:
-    if value is None or goal is None:
-        return None
-    return value <= goal if direction == "lower" else value >= goal
 
 
 def _sheet(title: str, block: list[tuple[str, str]], headers: list[str], rows: list[list[Any]],
@@ -213,8 +207,8 @@ def indicator_values(request: Request) -> Response:
         year = Period.parse(v.period).year
         target = targets.get((ind.id, year, county.id), targets.get((ind.id, year, None)))
         rows.append([v.entity, ind.code, ind.name_zh, v.period, v.value, v.text, ind.unit, ind.benchmark,
-                     DIRECTION_ZH.get(ind.direction or "", "—"), _yes_no(_meets(v.value, ind.benchmark, ind.direction)),
-                     target, _yes_no(_meets(v.value, target, ind.direction))])
+                     DIRECTION_ZH.get(ind.direction or "", "—"), _yes_no(meets(v.value, ind.benchmark, ind.direction)),
+                     target, _yes_no(meets(v.value, target, ind.direction))])
     block = [("县", _county_label(county)), ("指标", q.get("indicator") or "全部"), ("期间", period or "全部")]
     name = f"indicator-values-{county.code}"
     if fmt == "csv":

@@ -43,10 +43,6 @@ class Registry:
             known = ", ".join(sorted(self.policies)) or "none"
             raise KeyError(f"no policy {code!r} is installed (installed: {known})") from None
 
-    def plugin_versions(self) -> dict[str, str]:
-        return {name: str(dist.version) for _, dist in self.pm.list_plugin_distinfo()
-                for name in [dist.project_name]}
-
 
 @lru_cache(maxsize=1)
 def registry() -> Registry:

@@ -109,6 +109,14 @@ class IndicatorDef:
     reference: str = ""
 
 
+def meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional[str]) -> Optional[bool]:
+    """Whether a value attains a benchmark or target: at or below it when lower is better, else at
+    or above it; None when either is missing."""
+    if value is None or goal is None:
+        return None
+    return value <= goal if direction == "lower" else value >= goal
+
+
 @dataclass(frozen=True)
 class LineSpec:
     """A line a component produces; `<g>` and the like stand for a part of the code."""
