@@ -6,10 +6,11 @@ row, the field and the reason. Rows whose key exists already replace it.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,9 +18,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import Column, Integer, MetaData, String, func, select, text, true
+from sqlalchemy import Table as SqlTable
+from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from .audit import record
 from .canonical import jsonable
@@ -27,7 +31,7 @@ from .errors import InputError, problems
 from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
                      IndicatorValue, Institution, ParameterOverride, Province, ServiceCount,
                      ServiceItem, Unit, UnitMember, UnitPopulation)
-from .period import Month, Period
+from .period import Month, Period, _month
 from .policy import ROLES, TIERS, Model
 
 def _period(v: str) -> str:
@@ -36,6 +40,8 @@ def _period(v: str) -> str:
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 MAX_ERRORS = 50
+CHUNK = 20000  # rows validated and staged at a time: the memory an import needs, however large the file
+CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 class Row(Model):
@@ -209,23 +215,62 @@ class ImportFailed(InputError):
     """The import was refused; nothing was written."""
 
 
-def read_text(path: Path) -> str:
-    """A table file's text: UTF-8 (with or without BOM), else GBK/GB18030 as Excel saves it in
-    China; anything else is refused with the byte where it fails."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8:
+def encoding(path: Path) -> str:
+    """The encoding of a table file: UTF-8 (with or without BOM), else GBK/GB18030 as Excel saves
+    it in China; anything else is refused with the byte where it fails. Read in blocks, so a large
+    file is never held whole."""
+    first = None
+    for enc in ("utf-8-sig", "gb18030"):
+        decoder, offset, block = codecs.getincrementaldecoder(enc)(), 0, b""
         try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ImportFailed(str(path), [f"not UTF-8 or GBK text (byte {utf8.start} cannot be read)"]) from None
+            with open(path, "rb") as f:
+                while block := f.read(1 << 20):
+                    decoder.decode(block)
+                    offset += len(block)
+                decoder.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError as e:
+            if first is None:  # the error's object is the undecoded tail of earlier blocks, then this one
+                first = max(0, offset - (len(e.object) - len(block)) + e.start)
+    raise ImportFailed(str(path), [f"not UTF-8 or GBK text (byte {first} cannot be read)"])
+
+
+def read_text(path: Path) -> str:
+    """A table file's whole text (JSON files, which are parsed whole)."""
+    return path.read_bytes().decode(encoding(path))
+
+
+def read_fields(path: Path) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(row number, header, fields) of each CSV row after the header (row 1), streamed."""
+    with open(path, encoding=encoding(path), newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            keys = [k.strip() for k in header]
+            for fields in reader:
+                if fields:  # blank lines are no rows
+                    yield reader.line_num, keys, fields
+        except csv.Error as e:
+            raise ImportFailed(str(path), [f"row {reader.line_num}: not CSV: {e}"]) from None
+
+
+def raw_row(keys: list[str], fields: list[str]) -> dict:
+    """A CSV row as fields by name: blanks are None, more fields than names are marked."""
+    if len(fields) > len(keys):
+        return {"__extra__": fields[len(keys):]}
+    row = {k: None for k in keys}
+    for k, v in zip(keys, fields):
+        v = v.strip()
+        row[k] = v if v != "" else None
+    return row
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """(row number, raw fields) of a CSV (header = row 1) or JSON list (item 1 = row 1)."""
-    text = read_text(path)
     if path.suffix == ".json":
+        text = read_text(path)
         try:
             data = json.loads(text, parse_float=Decimal)
         except json.JSONDecodeError as e:
@@ -235,16 +280,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict]]:
         for i, item in enumerate(data, start=1):
             yield i, item if isinstance(item, dict) else {"?": item}
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        for row in reader:
-            if None in row:
-                yield reader.line_num, {"__extra__": row.pop(None)}
-                continue
-            yield reader.line_num, {k.strip(): (v.strip() if v is not None and v.strip() != "" else None)
-                                    for k, v in row.items() if k is not None}
-    except csv.Error as e:
-        raise ImportFailed(str(path), [f"row {reader.line_num}: not CSV: {e}"]) from None
+    for n, keys, fields in read_fields(path):
+        yield n, raw_row(keys, fields)
 
 
 def bundle_files(path: Path) -> list[tuple[Table, Path]]:
@@ -289,15 +326,48 @@ class Loader:
             raise ImportFailed(str(path), self.errors)
         digest = hashlib.sha256()
         for _, file in files:
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+            digest.update(file.name.encode() + b"\0")
+            with open(file, "rb") as f:
+                while block := f.read(1 << 20):
+                    digest.update(block)
         for county_id in sorted(self.touched) or [None]:
             record(self.session, "import", actor, county_id, Path(path).name,
                    {"tables": self.counts}, after=digest.hexdigest())
         return self.counts
 
     def load_table(self, table: Table, file: Path) -> None:
-        rows, seen = [], {}
-        for n, raw in read_rows(file):
+        """Validate the file in chunks into a staging table; then find repeated keys and merge
+        the rows into the table with set-based SQL, so memory stays bounded by one chunk."""
+        stage = Stage(self.session, table)
+        chunk: list[tuple[int, dict]] = []
+        for n, row in self.records(table, file):
+            chunk.append((n, row))
+            if len(chunk) >= CHUNK:
+                stage.add(chunk)
+                chunk = []
+        stage.add(chunk)
+        for row, first, key in stage.repeats():
+            self.fail(f"{file.name} row {row}", f"repeats the row at {file.name} row {first} "
+                                                f"({', '.join(map(str, key))})")
+        if not self.errors:
+            stage.merge()
+            self.counts[table.name] = stage.rows
+            self.progress(table.name, stage.rows)
+        stage.drop()
+
+    def records(self, table: Table, file: Path) -> Iterator[tuple[int, dict]]:
+        """(row number, database values) of each valid row; problems go to `fail`."""
+        fast = getattr(self, f"fast_{table.name}", None) if file.suffix == ".csv" else None
+        rows = ((n, keys, fields) for n, keys, fields in read_fields(file)) if fast else \
+            ((n, None, raw) for n, raw in read_rows(file))
+        convert = getattr(self, f"to_{table.name}")
+        for n, keys, raw in rows:
+            if fast:
+                record = fast(keys, raw)
+                if record is not None:
+                    yield n, record
+                    continue
+                raw = raw_row(keys, raw)
             where = f"{file.name} row {n}"
             if "__extra__" in raw:
                 self.fail(where, "more fields than the header names")
@@ -309,36 +379,51 @@ class Loader:
                     field, _, reason = p.partition(": ")
                     self.fail(f"{where}, field {field}", reason)
                 continue
-            rows.append((where, row))
-        values = []
-        for where, row in rows:
-            record = getattr(self, f"to_{table.name}")(row, where)
-            if record is None:
-                continue
-            key = tuple(record[k] for k in table.key)
-            if key in seen:
-                self.fail(where, f"repeats the row at {seen[key]} ({', '.join(map(str, key))})")
-                continue
-            seen[key] = where
-            values.append(record)
-        if self.errors:
-            return
-        self.upsert(table, values)
-        self.counts[table.name] = len(values)
-        self.progress(table.name, len(values))
+            record = convert(row, where)
+            if record is not None:
+                yield n, record
 
-    def upsert(self, table: Table, values: list[dict], chunk: int = 5000) -> None:
-        if not values:
-            return
-        dialect = self.session.get_bind().dialect.name
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table.model)
-        cols = [c for c in values[0] if c not in table.key]
-        stmt = ins.on_conflict_do_update(index_elements=list(table.key),
-                                         set_={c: ins.excluded[c] for c in cols}) if cols else \
-            ins.on_conflict_do_nothing(index_elements=list(table.key))
-        for i in range(0, len(values), chunk):
-            self.session.execute(stmt, values[i:i + chunk])
-        self.session.flush()
+    def fast_service_counts(self, keys: list[str], fields: list[str]) -> Optional[dict]:
+        """The database values of a plainly valid row, checked without building a model; None
+        sends the row down the full path, which names any problem exactly as always."""
+        if "_fast" not in self.__dict__:
+            self._fast = {"keys": None, "months": {}, "codes": {}}
+        fast = self._fast
+        if fast["keys"] is not keys:
+            fast["keys"] = keys
+            fast["at"] = [keys.index(k) if k in keys else None
+                          for k in ("county", "institution", "month", "item", "count")]
+            fast["ok"] = sorted(keys) == sorted(ServiceCountRow.model_fields) and len(set(keys)) == len(keys)
+        if not fast["ok"] or len(fields) != len(keys):
+            return None
+        ci, ii, mi, ti, ni = fast["at"]
+        county, inst, month, item, count = fields[ci], fields[ii], fields[mi], fields[ti], fields[ni]
+        codes = fast["codes"]
+        cid = codes.get(county)
+        if cid is None:
+            if not (CODE.match(county) and len(county) <= 64):
+                return None
+            if "_counties" not in self.__dict__:
+                self._counties = self.ids(County)
+            cid = self._counties.get(county)
+            if cid is None:
+                return None  # the full path names it
+            codes[county] = cid
+            self.touched.add(cid)
+            if "_items" not in self.__dict__:
+                self._items = set(self.session.exec(select(ServiceItem.code)).scalars())
+            self.entity_known(cid, "institution", "")
+            fast[cid] = {c for c in self.__dict__["_entities_institution"][cid] if CODE.match(c) and len(c) <= 64}
+            fast["items"] = {c for c in self._items if CODE.match(c) and len(c) <= 64}
+        good = fast["months"].get(month)
+        if good is None:
+            try:
+                good = fast["months"][month] = _month(month) == month
+            except ValueError:
+                good = fast["months"][month] = False
+        if not (good and inst in fast[cid] and item in fast["items"] and count.isdigit() and count.isascii()):
+            return None
+        return {"county_id": cid, "institution": inst, "month": month, "item": item, "count": int(count)}
 
     # ---- per-table: a validated row → database values, references checked
     def county_id(self, code: str, where: str) -> Optional[int]:
@@ -486,6 +571,97 @@ class Loader:
         cid = self.county_id(r.county, where)
         return cid and {"county_id": cid, "policy": r.policy, "component": r.component, "name": r.name,
                         "effective": r.effective, "value": jsonable(r.value), "reference": r.reference}
+
+
+class Stage:
+    """A temporary table holding one table's validated rows with their row numbers: repeated keys
+    are found and the rows merged (inserted or replacing) by SQL. Plain columns are bulk-copied
+    (COPY on PostgreSQL); others go through SQLAlchemy so their types convert as usual."""
+
+    def __init__(self, session: Session, table: Table):
+        self.session, self.table, self.rows, self.t = session, table, 0, None
+        self.dialect = session.get_bind().dialect.name
+
+    def create(self, columns: list[str]) -> None:
+        target = self.table.model.__table__
+        self.columns = columns
+        self.t = SqlTable(f"stage_{self.table.name}", MetaData(),
+                          *[Column(c, target.c[c].type) for c in columns], Column("_row", Integer),
+                          prefixes=["TEMPORARY"])
+        self.t.create(self.session.connection())
+        self.plain = all(isinstance(target.c[c].type, (Integer, String, AutoString)) for c in columns)
+
+    def add(self, chunk: list[tuple[int, dict]]) -> None:
+        if not chunk:
+            return
+        if self.t is None:
+            self.create(list(chunk[0][1]))
+        self.rows += len(chunk)
+        if not self.plain:
+            self.session.execute(self.t.insert(), [{**r, "_row": n} for n, r in chunk])
+            return
+        dbapi = self.session.connection().connection.driver_connection
+        names = ", ".join(f'"{c}"' for c in [*self.columns, "_row"])
+        if self.dialect == "postgresql":
+            with dbapi.cursor() as cur, cur.copy(f"COPY {self.t.name} ({names}) FROM STDIN") as copy:
+                for n, r in chunk:
+                    copy.write_row((*r.values(), n))
+        else:
+            marks = ", ".join("?" * (len(self.columns) + 1))
+            dbapi.executemany(f"INSERT INTO {self.t.name} ({names}) VALUES ({marks})",
+                              [(*r.values(), n) for n, r in chunk])
+
+    def repeats(self) -> list[tuple[int, int, tuple]]:
+        """(row, first row, key) of each row whose key an earlier row of the file holds."""
+        if self.t is None:
+            return []
+        key = [self.t.c[k] for k in self.table.key]
+        nullable = any(self.table.model.__table__.c[k].nullable for k in self.table.key)
+        if not nullable and self.dialect == "postgresql":  # the merge itself refuses a repeated key
+            nested = self.session.begin_nested()
+            try:
+                self.merge()
+                nested.commit()
+                self.merged = True
+                return []
+            except DBAPIError as e:
+                if getattr(e.orig, "sqlstate", None) != "21000":  # cardinality_violation
+                    raise
+                nested.rollback()
+        elif not nullable:  # a unique index says at once that no key repeats
+            nested = self.session.begin_nested()
+            try:
+                self.session.execute(text_index(self.t, self.table.key))
+                nested.commit()
+                return []
+            except (IntegrityError, ProgrammingError):
+                nested.rollback()
+        first = func.min(self.t.c._row).over(partition_by=key).label("first")
+        ranked = select(self.t.c._row, first, *key).subquery()
+        rows = self.session.execute(select(ranked).where(ranked.c._row != ranked.c.first)
+                                    .order_by(ranked.c._row).limit(MAX_ERRORS))
+        return [(r[0], r[1], tuple(r[2:])) for r in rows]
+
+    def merge(self) -> None:
+        if self.t is None or getattr(self, "merged", False):
+            return
+        cols = self.columns
+        ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(self.table.model)
+        ins = ins.from_select(cols, select(*[self.t.c[c] for c in cols]).where(true()).order_by(self.t.c._row))
+        rest = [c for c in cols if c not in self.table.key]
+        stmt = ins.on_conflict_do_update(index_elements=list(self.table.key),
+                                         set_={c: ins.excluded[c] for c in rest}) if rest else \
+            ins.on_conflict_do_nothing(index_elements=list(self.table.key))
+        self.session.execute(stmt)
+        self.session.flush()
+
+    def drop(self) -> None:
+        if self.t is not None:
+            self.t.drop(self.session.connection())
+
+
+def text_index(t: SqlTable, key: tuple[str, ...]):
+    return text(f"CREATE UNIQUE INDEX {t.name}_key ON {t.name} ({', '.join(chr(34) + k + chr(34) for k in key)})")
 
 
 def load(session: Session, path: str | Path, progress: Callable[[str, int], None] | None = None,

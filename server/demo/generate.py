@@ -77,16 +77,20 @@ class Bundle:
             raise KeyError(f"{table}: no column {', '.join(sorted(unknown))}")
         self.rows[table].append(fields)
 
-    def write(self, folder: Path) -> list[Path]:
+    def write(self, folder: Path, append: bool = False) -> list[Path]:
+        """Write one CSV per table; `append` adds the rows to files an earlier write began, so a
+        large bundle is made a county at a time."""
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for table, rows in self.rows.items():
             if not rows:
                 continue
             path = folder / f"{table}.csv"
-            with open(path, "w", encoding="utf-8", newline="") as f:
+            fresh = not (append and path.exists())
+            with open(path, "w" if fresh else "a", encoding="utf-8", newline="") as f:
                 out = csv.writer(f, lineterminator="\n")
-                out.writerow(COLUMNS[table])
+                if fresh:
+                    out.writerow(COLUMNS[table])
                 for row in rows:
                     out.writerow([_cell(row.get(c)) for c in COLUMNS[table]])
             written.append(path)
@@ -180,6 +184,7 @@ def suixi(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
     two_card = [sp for sp in ph["subprojects"] if sp.get("two_card")]
     n_sub = len(ph["subprojects"])
     units = []
+    last_spending = (0, 0)
     for i in range(n_units):
         code = f"U{i + 1:03d}"
         tc, com, town = unit_centre[i]
@@ -217,8 +222,8 @@ def suixi(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
         previous = rng.randint(95000, 140000)
         current = previous * (1000 + rng.randint(-60, 80)) // 1000
         if i == 11:  # U012 changes exactly as U011 did, to show a tie in the ranking
-            previous, current = spending
-        spending = (previous, current)
+            previous, current = last_spending
+        last_spending = (previous, current)
         b.add("indicator_values", county=c, indicator="spending_per_capita", entity=code, period=year - 1,
               value=yuan(previous))
         b.add("indicator_values", county=c, indicator="spending_per_capita", entity=code, period=year,
@@ -255,7 +260,7 @@ RATES = {"outpatient_visit": 1800, "inpatient_day": 140, "inpatient_surgery": 3}
 
 
 def service_year(b: Bundle, c: str, rng: random.Random, year: int, centres: list[tuple[str, int]],
-                 catalog: list[dict]) -> dict[str, Fraction]:
+                 catalog: list[dict], months: int = 12) -> dict[str, Fraction]:
     """Twelve months of service counts, checks and quality per centre; returns each centre's
     equivalents Q as the engine computes them (for sizing the fund)."""
     rates = {item["code"]: RATES.get(item["code"], rng.randint(2, 400)) for item in catalog}
@@ -264,7 +269,7 @@ def service_year(b: Bundle, c: str, rng: random.Random, year: int, centres: list
     for code, population in centres:
         intensity = rng.randint(82, 128)
         q[code] = Fraction(0)
-        for m in range(1, 13):
+        for m in range(1, months + 1):
             month = f"{year}-{m:02d}"
             raw = Fraction(0)
             for item in catalog:
@@ -288,11 +293,11 @@ def service_year(b: Bundle, c: str, rng: random.Random, year: int, centres: list
 
 def work_equivalent_year(b: Bundle, c: str, rng: random.Random, year: int, policy: str,
                          centres: list[tuple[str, int]], per_capita: Fraction | None = None,
-                         fund_fen: int | None = None) -> None:
+                         fund_fen: int | None = None, months: int = 12) -> None:
     """Service counts, performance, served population, last year's payments and the fund: sized
     so paid / population averages `per_capita`, or given as `fund_fen`."""
     params = defaults(policy, "work_equivalent", year)
-    q = service_year(b, c, rng, year, centres, params["catalog"])
+    q = service_year(b, c, rng, year, centres, params["catalog"], months)
     perf = {code: rng.randint(860, 985) for code, _ in centres}  # tenths of a point
     for code, population in centres:
         b.add("indicator_values", county=c, indicator="performance_score", entity=code, period=year,
@@ -327,30 +332,9 @@ def haiyan(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
                          per_capita=Fraction(str(s["per_capita_average"])))
 
 
-def deqing(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
-    """Two health groups: member-months by scheme and age, last year's spending, this year's
-    actuals and assessments; twelve centres bought by work equivalents."""
-    s = src["deqing"]
-    c = county(b, s["county"], s["residents"])
-    for x in s["communities"]:
-        b.add("communities", county=c, code=x["code"], name_zh=x["name_zh"], name_en=x["name_en"], lead=x["lead"])
-    for x in s["county_hospitals"]:
-        b.add("institutions", county=c, code=x["code"], community=x["community"], kind="county_hospital",
-              tier="county", name_zh=x["name_zh"], name_en=x["name_en"])
-    centres = s["township_centres"]
-    for x in centres:
-        kind = "community_health_centre" if "街道" in x["name_zh"] else "township_health_centre"
-        b.add("institutions", county=c, code=x["code"], community=x["community"], kind=kind, tier="township",
-              name_zh=x["name_zh"], name_en=x["name_en"])
-    clinics = apportion(s["village_clinics"], [rng.randint(6, 16) for _ in centres])
-    n = 0
-    for x, k in zip(centres, clinics):
-        for j in range(1, k + 1):
-            n += 1
-            b.add("institutions", county=c, code=f"DV{n:03d}", community=x["community"], kind="village_clinic",
-                  tier="village", name_zh=f"{place(x['name_zh'])}第{j}村卫生室", name_en=f"Village clinic DV{n:03d}")
-
-    # global_budget
+def global_budget_year(b: Bundle, c: str, s: dict, rng: random.Random, year: int) -> None:
+    """Deqing's global budget inputs for county `c`: member-months by scheme and age and the
+    assessment per community, last year's spending, this year's funding and actuals."""
     gb = defaults("deqing", "global_budget", year)
     weights = {g: Fraction(str(w)) for g, w in gb["group_weights"].items()}
     shares = [int(Decimal(x["share"]) * 1000) for x in s["communities"]]
@@ -380,6 +364,32 @@ def deqing(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
     for com in members:
         actual = budget * weighted[com] / total * Fraction(s["spending_2024_ratio"][com])
         b.add("funds", county=c, code="insurance_spending", entity=com, period=year, amount=yuan(int(actual)))
+
+
+def deqing(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
+    """Two health groups: member-months by scheme and age, last year's spending, this year's
+    actuals and assessments; twelve centres bought by work equivalents."""
+    s = src["deqing"]
+    c = county(b, s["county"], s["residents"])
+    for x in s["communities"]:
+        b.add("communities", county=c, code=x["code"], name_zh=x["name_zh"], name_en=x["name_en"], lead=x["lead"])
+    for x in s["county_hospitals"]:
+        b.add("institutions", county=c, code=x["code"], community=x["community"], kind="county_hospital",
+              tier="county", name_zh=x["name_zh"], name_en=x["name_en"])
+    centres = s["township_centres"]
+    for x in centres:
+        kind = "community_health_centre" if "街道" in x["name_zh"] else "township_health_centre"
+        b.add("institutions", county=c, code=x["code"], community=x["community"], kind=kind, tier="township",
+              name_zh=x["name_zh"], name_en=x["name_en"])
+    clinics = apportion(s["village_clinics"], [rng.randint(6, 16) for _ in centres])
+    n = 0
+    for x, k in zip(centres, clinics):
+        for j in range(1, k + 1):
+            n += 1
+            b.add("institutions", county=c, code=f"DV{n:03d}", community=x["community"], kind="village_clinic",
+                  tier="village", name_zh=f"{place(x['name_zh'])}第{j}村卫生室", name_en=f"Village clinic DV{n:03d}")
+
+    global_budget_year(b, c, s, rng, year)
 
     # work_equivalent: the centres' served populations share the county's residents.
     served = apportion(s["residents"], [rng.randint(30, 70) for _ in centres])

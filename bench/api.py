@@ -1,0 +1,107 @@
+"""GraphQL: 10,000 settlement lines with their traces over HTTP (in-process), against fetching
+the same rows with SQLAlchemy Core and serialising them with json.
+
+    .venv/bin/python bench/api.py --db URL [--lines 10000]
+"""
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import select
+
+from common import arguments, ensure_province, median_of, report
+
+PAGE = 1000
+FIELDS = "nodes { entity code unit value amount trace }"
+
+
+def pages(runs: list[tuple[int, int]], lines: int) -> list[tuple[int, int, int]]:
+    """(run id, offset, size) of the pages that make `lines` lines over the runs."""
+    out, left = [], lines
+    for run, n in runs:
+        for offset in range(0, n, PAGE):
+            size = min(PAGE, n - offset, left)
+            if size <= 0:
+                return out
+            out.append((run, offset, size))
+            left -= size
+    return out
+
+
+def query_of(plan) -> str:
+    from countypay.schema.pagination import encode
+
+    parts = []
+    for k, (run, offset, size) in enumerate(plan):
+        after = f', after: "{encode(offset - 1)}"' if offset else ""
+        parts.append(f'r{k}: settlement(id: "{run}") {{ lines(first: {size}{after}) {{ {FIELDS} }} }}')
+    return "{ " + " ".join(parts) + " }"
+
+
+def core_seconds(engine, plan) -> float:
+    from countypay.models import SettlementLine as L
+
+    t = time.perf_counter()
+    cols = (L.entity, L.code, L.unit, L.amount, L.quantity, L.trace)
+    out = []
+    with engine.connect() as c:
+        for run, offset, size in plan:
+            rows = c.execute(select(*cols).where(L.run_id == run).order_by(L.seq).offset(offset).limit(size))
+            out.append([{"entity": e, "code": k, "unit": u, "value": str(a if a is not None else q),
+                         "amount": None if a is None else str(a), "trace": tr} for e, k, u, a, q, tr in rows])
+    json.dumps(out, default=str)
+    return time.perf_counter() - t
+
+
+def setup(db: str, args) -> list[tuple[int, int]]:
+    """Runs with their line counts, biggest first (settling c001 when none is stored)."""
+    from sqlalchemy import func
+    from sqlmodel import Session
+
+    from countypay.models import SettlementLine as L
+    from countypay.settle import settle
+    from countypay.store import open_store
+    from countypay.synth import components
+
+    ensure_province(db, 1, args)
+    engine = open_store(db)
+    with Session(engine) as s:
+        runs = s.execute(select(L.run_id, func.count()).group_by(L.run_id)).all()
+        if sum(n for _, n in runs) < args.lines:
+            for county, policy, component in components(1):
+                settle(s, county, policy, component, "2024", user="bench")
+            s.commit()
+            runs = s.execute(select(L.run_id, func.count()).group_by(L.run_id)).all()
+    engine.dispose()
+    return sorted(runs, key=lambda r: -r[1])
+
+
+def main() -> None:
+    args = arguments(__doc__, lines={"type": int, "default": 10000}).parse_args()
+    from starlette.testclient import TestClient
+
+    from countypay.app import Settings, create_app
+    from countypay.store import open_store
+
+    plan = pages(setup(args.db, args), args.lines)
+    engine = open_store(args.db, migrate=False)
+    client = TestClient(create_app(engine, Settings(public_read=True)))
+    body = {"query": query_of(plan)}
+
+    def graphql():
+        r = client.post("/graphql", json=body)
+        data = r.json()
+        assert r.status_code == 200 and "errors" not in data, r.text[:500]
+        got = sum(len(v["lines"]["nodes"]) for v in data["data"].values())
+        assert got == sum(p[2] for p in plan), got
+
+    graphql()  # warm: schema, connections
+    ours = median_of(args.runs, graphql)
+    core = median_of(args.runs, lambda: core_seconds(engine, plan))
+    report(f"GraphQL {sum(p[2] for p in plan)} lines with traces", ours, "s", core, "Core+json", "≤ 2×")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Import a year of service counts: rows per second of `import_bundle` (every row validated,
+references checked, repeats refused, all in one transaction) against the bare bulk path of the
+database: PostgreSQL `COPY` of the same CSV into a table of the same columns and key, or SQLite
+`executemany` of the same rows.
+
+    .venv/bin/python bench/importing.py --db URL --counties 100
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from common import arguments, drop_schema, fresh_postgres, report
+
+BASE = """create {temp} table copy_target (county varchar(64), institution varchar(64), month varchar(7),
+          item varchar(64), count integer, unique (county, institution, month, item))"""
+
+
+def fresh(db: str):
+    """A URL of an empty store, and how to remove it."""
+    if db.startswith("postgresql"):
+        url, schema = fresh_postgres(db)
+        return url, lambda: drop_schema(db, schema)
+    tmp = Path(tempfile.mkdtemp(prefix="countypay-bench-"))
+    return f"sqlite:///{tmp / 'import.db'}", lambda: shutil.rmtree(tmp)
+
+
+def import_seconds(db: str, bundle: Path, counts: Path) -> float:
+    """Seconds to import service_counts.csv into a store holding the rest of the bundle."""
+    from countypay.load import import_bundle
+    from countypay.store import open_store
+
+    url, remove = fresh(db)
+    try:
+        engine = open_store(url)
+        import_bundle(engine, bundle)
+        t = time.perf_counter()
+        import_bundle(engine, counts)
+        seconds = time.perf_counter() - t
+        engine.dispose()
+    finally:
+        remove()
+    return seconds
+
+
+def bulk_seconds(db: str, counts: Path) -> float:
+    """The database's own bulk path for the same file, with no validation at all."""
+    from countypay.db import make_engine
+
+    url, remove = fresh(db)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as c:
+            c.execute(text(BASE.format(temp="")))
+            raw = c.connection.driver_connection
+            t = time.perf_counter()
+            if engine.dialect.name == "postgresql":
+                with raw.cursor() as cur, cur.copy("COPY copy_target FROM STDIN (FORMAT csv, HEADER true)") as cp, \
+                        open(counts, "rb") as f:
+                    while block := f.read(1 << 20):
+                        cp.write(block)
+            else:
+                with open(counts, newline="", encoding="utf-8") as f:
+                    rows = csv.reader(f)
+                    next(rows)
+                    raw.executemany("insert into copy_target values (?, ?, ?, ?, ?)", rows)
+            seconds = time.perf_counter() - t
+    finally:
+        engine.dispose()
+        remove()
+    return seconds
+
+
+def main() -> None:
+    args = arguments(__doc__, counties={"type": int, "default": 100}).parse_args()
+    from countypay.synth import write_province
+
+    with tempfile.TemporaryDirectory(prefix="countypay-bench-") as tmp:
+        bundle = Path(tmp) / "bundle"
+        write_province(bundle, args.counties, args.units, args.institutions, args.months, args.seed)
+        counts = Path(tmp) / "counts" / "service_counts.csv"
+        counts.parent.mkdir()
+        (bundle / "service_counts.csv").rename(counts)
+        with open(counts, "rb") as f:
+            rows = sum(1 for _ in f) - 1
+        ours = sorted(import_seconds(args.db, bundle, counts) for _ in range(args.runs))[args.runs // 2]
+        bulk = sorted(bulk_seconds(args.db, counts) for _ in range(args.runs))[args.runs // 2]
+    name = "COPY" if args.db.startswith("postgresql") else "executemany"
+    report(f"import {rows} service counts ({args.counties} counties)", rows / ours, "rows/s", rows / bulk,
+           name, "≥ 0.5 of COPY on PostgreSQL")
+
+
+if __name__ == "__main__":
+    main()

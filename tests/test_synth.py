@@ -1,0 +1,61 @@
+"""The synthetic province: deterministic for a seed, shaped like the demo, imported through the
+normal import and settled with every bundled component."""
+import filecmp
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+import countypay.load as load
+from countypay.load import ImportFailed, import_bundle
+from countypay.models import ServiceCount, SettlementRun, Unit, UnitMember
+from countypay.policy import ROLES
+from countypay.settle import settle
+from countypay.synth import components, shape, write_province
+
+SMALL = dict(counties=2, units=8, institutions=20, months=2)
+
+
+def small(folder, seed=1):
+    return write_province(folder, SMALL["counties"], SMALL["units"], SMALL["institutions"], SMALL["months"], seed)
+
+
+def test_the_same_seed_writes_the_same_files_and_another_seed_others(tmp_path):
+    a, b, c = small(tmp_path / "a"), small(tmp_path / "b"), small(tmp_path / "c", seed=2)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    assert all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+    assert not filecmp.cmp(a / "service_counts.csv", c / "service_counts.csv", shallow=False)
+
+
+def test_an_impossible_shape_is_refused():
+    with pytest.raises(ValueError, match="at least"):
+        shape(200, 50)
+
+
+def test_the_province_imports_and_every_component_settles(engine, tmp_path):
+    counts = import_bundle(engine, small(tmp_path / "p"))
+    assert counts["counties"] == 2 and counts["units"] == 16 and counts["institutions"] == 40
+    with Session(engine) as s:
+        for unit in s.exec(select(Unit)).scalars():
+            roles = {m.role for m in s.exec(select(UnitMember).where(UnitMember.unit_id == unit.id)).scalars()}
+            assert roles == set(ROLES)
+        assert s.execute(select(func.count()).select_from(ServiceCount)).scalar_one() == counts["service_counts"] > 0
+        for county, policy, component in components(2):
+            settle(s, county, policy, component, "2024", user="test")
+        s.commit()
+        assert s.execute(select(func.count()).select_from(SettlementRun)).scalar_one() == 10
+
+
+def test_a_repeat_across_chunks_is_named(engine, tmp_path, monkeypatch):
+    folder = small(tmp_path / "p")
+    lines = (folder / "service_counts.csv").read_text().splitlines()
+    lines.append(lines[1])  # the first row again, far beyond the first chunk
+    (folder / "service_counts.csv").write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(load, "CHUNK", 7)
+    with pytest.raises(ImportFailed) as err:
+        import_bundle(engine, folder)
+    assert f"service_counts.csv row {len(lines)}: repeats the row at service_counts.csv row 2" in \
+        " ".join(err.value.problems)
+    with Session(engine) as s:
+        assert s.execute(select(func.count()).select_from(ServiceCount)).scalar_one() == 0
