@@ -20,6 +20,15 @@ def plain(value: Decimal) -> Decimal:
 def jsonable(obj: Any) -> Any:
     """Plain JSON data: decimals become their shortest exact strings, so nothing passes through
     a float and equal numbers written differently (1.0, 1) hash alike."""
+    kind = type(obj)
+    if obj is None or kind is str or kind is int or kind is bool:
+        return obj
+    if kind is Decimal:
+        return str(plain(obj))
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in obj]
     if isinstance(obj, BaseModel):
         return jsonable(obj.model_dump(exclude_none=True))
     if is_dataclass(obj) and not isinstance(obj, type):
@@ -28,7 +37,7 @@ def jsonable(obj: Any) -> Any:
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in obj]
-    if isinstance(obj, bool) or obj is None or isinstance(obj, (int, str)):
+    if isinstance(obj, (bool, int, str)):
         return obj
     if isinstance(obj, Decimal):
         return str(plain(obj))

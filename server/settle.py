@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from sqlalchemy import insert, or_, select
 from sqlmodel import Session
@@ -73,10 +74,32 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
                            .where(Fund.county_id == cid, in_years(Fund.period)))
     facts.funds = {(code, entity, per): amount for code, entity, per, amount in rows}
     months = [str(m) for m in period.months()]
-    rows = session.execute(select(ServiceCount.institution, ServiceCount.month, ServiceCount.item, ServiceCount.count)
-                           .where(ServiceCount.county_id == cid, ServiceCount.month.in_(months)))
-    facts.service_counts = {(inst, month, item): n for inst, month, item, n in rows}
+    facts.service_counts = Lazy(lambda: {(inst, month, item): n for inst, month, item, n in session.execute(
+        select(ServiceCount.institution, ServiceCount.month, ServiceCount.item, ServiceCount.count)
+        .where(ServiceCount.county_id == cid, ServiceCount.month.in_(months)))})
     return facts
+
+
+class Lazy(Mapping):
+    """A mapping read from the store the first time a component looks at it: service counts run
+    to hundreds of thousands of rows a county, and most components never read them."""
+
+    def __init__(self, load):
+        self._load, self._data = load, None
+
+    def _rows(self) -> dict:
+        if self._data is None:
+            self._data = self._load()
+        return self._data
+
+    def __getitem__(self, key):
+        return self._rows()[key]
+
+    def __iter__(self):
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
 
 
 def county_overrides(session: Session, county: County, policy: str, component: str,

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import groupby
 from math import ceil
@@ -177,10 +177,12 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
 
     q: dict[str, Fraction] = {}
     month_q: dict[str, dict[str, Fraction]] = {}
+    weights = {item.code: item.equivalent for item in params.catalog}
     for inst in inputs.institutions:
         month_q[inst.code] = {}
         for m in inst.months:
-            raw = sum((c * catalog[k] for k, c in m.counts.items()), Fraction(0))
+            with localcontext(prec=80):  # whole counts × decimal equivalents: exact at this precision
+                raw = exact(sum((c * weights[k] for k, c in m.counts.items()), Decimal(0)))
             month_q[inst.code][m.month] = raw * (1 - exact(m.noncompliant_ratio)) * exact(m.quality)
         q[inst.code] = sum(month_q[inst.code].values(), Fraction(0))
     total_q = sum(q.values(), Fraction(0))
@@ -270,9 +272,10 @@ def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, peri
     """Inputs of `work_equivalents` from a county's stored facts: the county's fund, and for
     every institution with service counts in the period, a payment last year or a performance
     score this year: its months, performance and last year's payment."""
+    months_in_period = {str(m) for m in period.months()}
     by_inst: dict[str, dict[str, dict[str, int]]] = {}
     for (inst, month, item), count in facts.service_counts.items():
-        if period.contains(Period.parse(month)):
+        if month in months_in_period:
             by_inst.setdefault(inst, {}).setdefault(month, {})[item] = count
     for inst in facts.institutions:  # those paid last year or scored this year take part too
         if (facts.fund(WORK_EQUIVALENT_PAID, inst["code"], period.previous_year()) is not None
