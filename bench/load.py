@@ -35,12 +35,12 @@ end
 
 def main() -> None:
     args = arguments(__doc__, seconds={"type": int, "default": 30},
-                     connections={"type": int, "default": 16}).parse_args()
+                     connections={"type": int, "default": 16}, workers={"type": int, "default": 2}).parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     ensure_province(args.db, 1, args)
     secret = token(args.db, "supervisor")
-    with serving(args.db) as (base, _), tempfile.TemporaryDirectory() as tmp:
+    with serving(args.db, args.workers) as (base, _), tempfile.TemporaryDirectory() as tmp:
         for name, query in QUERIES.items():
             script = Path(tmp) / "post.lua"
             script.write_text(LUA.format(body=json.dumps(json.dumps({"query": query})), token=secret))

@@ -17,13 +17,14 @@ def token(db: str, role: str, county: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def serving(db: str):
+def serving(db: str, workers: int = 1):
     """Yields (base URL, process) of a server that stops when the block ends."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-c", "from countypay.cli import main; main()", "serve", "--db", db,
-                             "--host", "127.0.0.1", "--port", str(port), "--no-introspection"],
+                             "--host", "127.0.0.1", "--port", str(port), "--no-introspection",
+                             "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

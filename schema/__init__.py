@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from strawberry.extensions import (AddValidationRules, MaskErrors, MaxAliasesLimiter, MaxTokensLimiter,
-                                   QueryDepthLimiter)
 from graphql.validation import NoSchemaIntrospectionCustomRule
-
+from sqlalchemy.exc import DBAPIError, OperationalError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from .query import Mutation, Query
@@ -35,14 +41,17 @@ class CodedErrors(MaskErrors):
                             path=error.path, extensions={"code": "UNAVAILABLE" if down else "INTERNAL"})
 
 
+# The limits' rules are made once, so the validation cache recognises a repeated query.
+LIMITS = (depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES))
+
+
 def build(introspection: bool = True) -> strawberry.Schema:
-    extensions = [lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-                  lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-                  lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    rules = [*LIMITS, *([] if introspection else [NoSchemaIntrospectionCustomRule])]
+    extensions = [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+                  lambda: AddValidationRules(rules),
+                  lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256),
                   lambda: CodedErrors(should_mask_error=_mask,
                                       error_message="Internal error: the request was not completed.")]
-    if not introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
                              config=StrawberryConfig(scalar_map=SCALARS))
 

@@ -242,3 +242,17 @@ def create_app(engine: Engine, settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes)
     app.state.engine = engine
     return Guard(app, engine, settings)
+
+
+def from_environment():
+    """The app as `countypay serve --workers N` starts it in each worker process: the database
+    and settings come from COUNTYPAY_SERVE_* variables the command sets."""
+    import os
+
+    from .store import open_store
+
+    env = os.environ
+    settings = Settings(public_read=env.get("COUNTYPAY_SERVE_PUBLIC_READ") == "1",
+                        introspection=env.get("COUNTYPAY_SERVE_INTROSPECTION", "1") == "1",
+                        graphiql_assets=env.get("COUNTYPAY_SERVE_GRAPHIQL_ASSETS") or None)
+    return create_app(open_store(env["COUNTYPAY_SERVE_DB"], migrate=False), settings)

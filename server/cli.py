@@ -199,19 +199,25 @@ def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to l
                                                        "(for a demo on your own machine only)"),
           introspection: bool = typer.Option(True, help="allow schema introspection (turn off in production)"),
           graphiql_assets: Path = typer.Option(None, help="a node_modules folder with GraphiQL's files, to serve "
-                                                          "them from here instead of a CDN (offline networks)")) -> None:
+                                                          "them from here instead of a CDN (offline networks)"),
+          workers: int = typer.Option(1, min=1, help="worker processes (one per core)")) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    import os
+
     import uvicorn
 
-    from .app import Settings, create_app
+    from .db import database_url
     from .store import open_store
 
-    engine = open_store(db)
-    out.print(f"countypay at http://{host}:{port}/graphql", highlight=False)
-    settings = Settings(public_read=public_read, introspection=introspection,
-                        graphiql_assets=str(graphiql_assets) if graphiql_assets else None)
-    uvicorn.run(create_app(engine, settings),
-                host=host, port=port, log_level="warning")
+    url = database_url(db)
+    open_store(url).dispose()  # migrate once, before any worker starts
+    os.environ.update(COUNTYPAY_SERVE_DB=url, COUNTYPAY_SERVE_PUBLIC_READ="1" if public_read else "0",
+                      COUNTYPAY_SERVE_INTROSPECTION="1" if introspection else "0",
+                      COUNTYPAY_SERVE_GRAPHIQL_ASSETS=str(graphiql_assets or ""))
+    out.print(f"countypay at http://{host}:{port}/graphql ({workers} worker{'s' if workers > 1 else ''})",
+              highlight=False)
+    uvicorn.run("countypay.app:from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
 
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
