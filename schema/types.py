@@ -471,31 +471,20 @@ class Policy:
 
 @strawberry.type(description="One settlement figure with the trace that explains it.")
 class SettlementLine:
-    row: strawberry.Private[models.SettlementLine]
+    # Plain fields, filled once per line: a report can ask for tens of thousands of lines, and a
+    # plain field costs the executor far less than a resolver.
+    entity: str = strawberry.field(description="Unit, institution or community code, or `county`.")
+    code: str = strawberry.field(description="The line, e.g. `process.paid`, `surplus.retained`, `price`.")
+    unit: str = strawberry.field(description="yuan, yuan/equivalent (4 decimals) or equivalent.")
+    value: Exact = strawberry.field(description="The figure as a decimal string, with its unit's decimals.")
+    amount: Optional[Money] = strawberry.field(description="The figure when it is money; null for prices and "
+                                                           "equivalents.")
+    trace: JSON = strawberry.field(description="How the figure was made: formula, inputs and parameters used.")
 
-    @strawberry.field(description="Unit, institution or community code, or `county`.")
-    def entity(self) -> str:
-        return self.row.entity
-
-    @strawberry.field(description="The line, e.g. `process.paid`, `surplus.retained`, `price`.")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="yuan, yuan/equivalent (4 decimals) or equivalent.")
-    def unit(self) -> str:
-        return self.row.unit
-
-    @strawberry.field(description="The figure as a decimal string, with its unit's decimals.")
-    def value(self) -> Exact:
-        return self.row.value
-
-    @strawberry.field(description="The figure when it is money; null for prices and equivalents.")
-    def amount(self) -> Optional[Money]:
-        return self.row.amount
-
-    @strawberry.field(description="How the figure was made: formula, inputs and parameters used.")
-    def trace(self) -> JSON:
-        return self.row.trace
+    @classmethod
+    def of(cls, row: models.SettlementLine) -> "SettlementLine":
+        return cls(entity=row.entity, code=row.code, unit=row.unit, value=row.value, amount=row.amount,
+                   trace=row.trace)
 
 
 @strawberry.type(description="A finding reported with a settlement, e.g. a compliance check that failed.")
@@ -591,7 +580,8 @@ class SettlementRun:
             stmt = stmt.where(L.entity == entity)
         if code:
             stmt = stmt.where(L.code == code)
-        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after, SettlementLine)
+        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after,
+                        lambda row: SettlementLine.of(row))
 
     @strawberry.field(description="Money by line code, over all entities.")
     async def totals_by_code(self, info: Info) -> list[Total]:
