@@ -647,7 +647,7 @@ class Stage:
             return
         cols = self.columns
         ins = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(self.table.model)
-        ins = ins.from_select(cols, select(*[self.t.c[c] for c in cols]).where(true()).order_by(self.t.c._row))
+        ins = ins.from_select(cols, select(*[self.t.c[c] for c in cols]).where(true()))  # keys are unique here
         rest = [c for c in cols if c not in self.table.key]
         stmt = ins.on_conflict_do_update(index_elements=list(self.table.key),
                                          set_={c: ins.excluded[c] for c in rest}) if rest else \

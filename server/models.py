@@ -125,7 +125,7 @@ class IndicatorTarget(SQLModel, table=True):
 class IndicatorValue(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("county_id", "indicator_id", "entity", "period"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    county_id: int = Field(foreign_key="county.id", index=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
     indicator_id: int = Field(foreign_key="indicator.id", index=True)
     entity: str = Field(max_length=64)  # unit, institution or community code, or "county"
     period: str = Field(max_length=8, index=True)
@@ -138,7 +138,7 @@ class Fund(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("county_id", "code", "entity", "period"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    county_id: int = Field(foreign_key="county.id", index=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
     code: str = Field(max_length=64)
     entity: str = Field(max_length=64)
     period: str = Field(max_length=8, index=True)
@@ -157,7 +157,7 @@ class ServiceItem(SQLModel, table=True):
 class ServiceCount(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("county_id", "institution", "month", "item"),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    county_id: int = Field(foreign_key="county.id", index=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
     institution: str = Field(max_length=64)
     month: str = Field(max_length=7)
     item: str = Field(max_length=64)
