@@ -42,6 +42,14 @@ class Order(Enum):
     NAME_DESC = "name_desc"
 
 
+def column(attr: str, kind: object, description: Optional[str] = None):
+    """A field read straight from the row a type wraps."""
+    def resolve(self):
+        return getattr(self.row, attr)
+    resolve.__annotations__ = {"return": kind}
+    return strawberry.field(resolver=resolve, description=description)
+
+
 def ordered(stmt, model, order: Optional[Order]):
     order = order or Order.CODE_ASC
     col = model.code if order.value.startswith("code") else model.name_zh
@@ -52,17 +60,9 @@ def ordered(stmt, model, order: Optional[Order]):
 class Province:
     row: strawberry.Private[models.Province]
 
-    @strawberry.field(description='Province code, e.g. `anhui`.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
+    code = column("code", str, 'Province code, e.g. `anhui`.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
 
     @strawberry.field(description="The province's counties that the caller may read.")
     def counties(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
@@ -76,21 +76,10 @@ class Province:
 class County:
     row: strawberry.Private[models.County]
 
-    @strawberry.field(description='County code, e.g. `suixi`.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
-
-    @strawberry.field(description="Resident population (常住人口), where known.")
-    def population(self) -> Optional[int]:
-        return self.row.population
+    code = column("code", str, 'County code, e.g. `suixi`.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
+    population = column("population", Optional[int], "Resident population (常住人口), where known.")
 
     @strawberry.field(description='The province the county belongs to.')
     async def province(self, info: Info) -> Province:
@@ -149,17 +138,9 @@ def unit_list(c: Context, county_ids, community, first, after, order) -> Connect
 class Community:
     row: strawberry.Private[models.Community]
 
-    @strawberry.field(description='Community code, unique within its county.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
+    code = column("code", str, 'Community code, unique within its county.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
 
     @strawberry.field(description='The county of the community.')
     async def county(self, info: Info) -> County:
@@ -187,30 +168,17 @@ class Community:
 class Institution:
     row: strawberry.Private[models.Institution]
 
-    @strawberry.field(description='Institution code, unique within its county.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
-
-    @strawberry.field(description="county_hospital, township_health_centre, community_health_centre, "
+    code = column("code", str, 'Institution code, unique within its county.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
+    kind = column("kind", str, "county_hospital, township_health_centre, community_health_centre, "
                                   "community_health_station, village_clinic, public_health_institution or private.")
-    def kind(self) -> str:
-        return self.row.kind
 
     @strawberry.field(description="The kind in Chinese (机构类别).")
     def kind_zh(self) -> str:
         return KIND_NAMES.get(self.row.kind, self.row.kind)
 
-    @strawberry.field(description="county, township or village (县/镇/村).")
-    def tier(self) -> str:
-        return self.row.tier
+    tier = column("tier", str, "county, township or village (县/镇/村).")
 
     @strawberry.field(description='The medical community it belongs to, if any.')
     async def community(self, info: Info) -> Optional[Community]:
@@ -244,17 +212,9 @@ class Population:
 class Unit:
     row: strawberry.Private[models.Unit]
 
-    @strawberry.field(description='Unit code, unique within its county.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
+    code = column("code", str, 'Unit code, unique within its county.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
 
     @strawberry.field(description='The medical community whose institutions serve the unit.')
     async def community(self, info: Info) -> Optional[Community]:
@@ -295,45 +255,16 @@ class Target:
 class Indicator:
     row: strawberry.Private[models.Indicator]
 
-    @strawberry.field(description='Indicator code, e.g. `immunization_rate`.')
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.row.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.row.name_en
-
-    @strawberry.field(description="ratio, score, yuan, count, event, …")
-    def unit(self) -> str:
-        return self.row.unit
-
-    @strawberry.field(description="What the values are kept for: unit, institution, community or county.")
-    def entity(self) -> str:
-        return self.row.entity
-
-    @strawberry.field(description="The period kind of its values: year, half, quarter or month.")
-    def period_kind(self) -> str:
-        return self.row.period_kind
-
-    @strawberry.field(description="higher or lower is better; null when not stated.")
-    def direction(self) -> Optional[str]:
-        return self.row.direction
-
-    @strawberry.field(description="The benchmark (基准值) a value is attained at.")
-    def benchmark(self) -> Optional[Exact]:
-        return self.row.benchmark
-
-    @strawberry.field(description="Whether supervisors compare it per head of population.")
-    def per_capita(self) -> bool:
-        return self.row.per_capita
-
-    @strawberry.field(description="The source document and section, or `illustrative`.")
-    def reference(self) -> str:
-        return self.row.reference
+    code = column("code", str, 'Indicator code, e.g. `immunization_rate`.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
+    unit = column("unit", str, "ratio, score, yuan, count, event, …")
+    entity = column("entity", str, "What the values are kept for: unit, institution, community or county.")
+    period_kind = column("period_kind", str, "The period kind of its values: year, half, quarter or month.")
+    direction = column("direction", Optional[str], "higher or lower is better; null when not stated.")
+    benchmark = column("benchmark", Optional[Exact], "The benchmark (基准值) a value is attained at.")
+    per_capita = column("per_capita", bool, "Whether supervisors compare it per head of population.")
+    reference = column("reference", str, "The source document and section, or `illustrative`.")
 
     @strawberry.field(description="Yearly targets: general ones, and the readable counties' own.")
     async def targets(self, info: Info) -> list[Target]:
@@ -357,17 +288,9 @@ class Attainment:
 class IndicatorValue:
     row: strawberry.Private[models.IndicatorValue]
 
-    @strawberry.field(description="Unit, institution or community code, or `county`.")
-    def entity(self) -> str:
-        return self.row.entity
-
-    @strawberry.field(description='The period the value is for.')
-    def period(self) -> Period:
-        return self.row.period
-
-    @strawberry.field(description='The value as an exact number, when it is one.')
-    def value(self) -> Optional[Exact]:
-        return self.row.value
+    entity = column("entity", str, "Unit, institution or community code, or `county`.")
+    period = column("period", Period, 'The period the value is for.')
+    value = column("value", Optional[Exact], 'The value as an exact number, when it is one.')
 
     @strawberry.field(description="The value as written, when it is not a plain number (\"8.1:1\", \"是\").")
     def text(self) -> Optional[str]:
@@ -513,57 +436,23 @@ class SettlementRun:
     async def county(self, info: Info) -> County:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
-    @strawberry.field(description="The policy's code.")
-    def policy(self) -> str:
-        return self.row.policy
-
-    @strawberry.field(description="The component's code.")
-    def component(self) -> str:
-        return self.row.component
-
-    @strawberry.field(description='The period settled.')
-    def period(self) -> Period:
-        return self.row.period
-
-    @strawberry.field(description="draft or approved.")
-    def status(self) -> str:
-        return self.row.status
-
-    @strawberry.field(description="A hash of the parameters used.")
-    def parameter_version(self) -> str:
-        return self.row.parameter_version
-
-    @strawberry.field(description="The parameters used.")
-    def parameters(self) -> JSON:
-        return self.row.parameters
-
-    @strawberry.field(description="Where each parameter came from: a dated default, a county or a run override.")
-    def parameter_sources(self) -> JSON:
-        return self.row.parameter_sources
-
-    @strawberry.field(description="A hash of the inputs; the same inputs always give the same hash.")
-    def input_hash(self) -> str:
-        return self.row.input_hash
+    policy = column("policy", str, "The policy's code.")
+    component = column("component", str, "The component's code.")
+    period = column("period", Period, 'The period settled.')
+    status = column("status", str, "draft or approved.")
+    parameter_version = column("parameter_version", str, "A hash of the parameters used.")
+    parameters = column("parameters", JSON, "The parameters used.")
+    parameter_sources = column("parameter_sources", JSON, "Where each parameter came from: a dated default, a county or a run override.")
+    input_hash = column("input_hash", str, "A hash of the inputs; the same inputs always give the same hash.")
 
     @strawberry.field(description='Findings reported with the run, e.g. a compliance check that failed.')
     def flags(self) -> list[Flag]:
         return [Flag(**f) for f in self.row.flags or []]
 
-    @strawberry.field(description='When the run was stored.')
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field(description='Who ran it.')
-    def created_by(self) -> str:
-        return self.row.created_by
-
-    @strawberry.field(description='When it was approved; null for a draft.')
-    def approved_at(self) -> Optional[datetime]:
-        return self.row.approved_at
-
-    @strawberry.field(description='Who approved it; null for a draft.')
-    def approved_by(self) -> Optional[str]:
-        return self.row.approved_by
+    created_at = column("created_at", datetime, 'When the run was stored.')
+    created_by = column("created_by", str, 'Who ran it.')
+    approved_at = column("approved_at", Optional[datetime], 'When it was approved; null for a draft.')
+    approved_by = column("approved_by", Optional[str], 'Who approved it; null for a draft.')
 
     @strawberry.field(description="The run this one replaces.")
     async def supersedes(self, info: Info) -> Optional[SettlementRun]:
@@ -606,18 +495,10 @@ def totals(lines, key) -> list[Total]:
 class AuditEvent:
     row: strawberry.Private[models.AuditEvent]
 
-    @strawberry.field(description='When it happened (UTC).')
-    def at(self) -> datetime:
-        return self.row.at
-
-    @strawberry.field(description="The token holder or user that acted.")
-    def actor(self) -> str:
-        return self.row.actor
-
-    @strawberry.field(description="import, parameter_override, settlement_run, settlement_approve, token_create "
+    at = column("at", datetime, 'When it happened (UTC).')
+    actor = column("actor", str, "The token holder or user that acted.")
+    action = column("action", str, "import, parameter_override, settlement_run, settlement_approve, token_create "
                                   "or token_revoke.")
-    def action(self) -> str:
-        return self.row.action
 
     @strawberry.field(description='The county concerned; null for a change of no one county.')
     async def county(self, info: Info) -> Optional[County]:
@@ -625,18 +506,7 @@ class AuditEvent:
             return None
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
-    @strawberry.field(description="What was acted on, e.g. `run 12`.")
-    def subject(self) -> str:
-        return self.row.subject
-
-    @strawberry.field(description="What was done: tables and rows imported, a run's key, a parameter's new value.")
-    def detail(self) -> Optional[JSON]:
-        return self.row.detail
-
-    @strawberry.field(description="SHA-256 of the value before the change, where there was one.")
-    def before_hash(self) -> Optional[str]:
-        return self.row.before_hash
-
-    @strawberry.field(description="SHA-256 of the value after the change (an import's files, a run's inputs).")
-    def after_hash(self) -> Optional[str]:
-        return self.row.after_hash
+    subject = column("subject", str, "What was acted on, e.g. `run 12`.")
+    detail = column("detail", Optional[JSON], "What was done: tables and rows imported, a run's key, a parameter's new value.")
+    before_hash = column("before_hash", Optional[str], "SHA-256 of the value before the change, where there was one.")
+    after_hash = column("after_hash", Optional[str], "SHA-256 of the value after the change (an import's files, a run's inputs).")
