@@ -80,6 +80,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA temp_store=FILE")  # an import stages its rows in a temporary table: on disk, not in memory
     cur.close()
 
 

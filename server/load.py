@@ -315,8 +315,9 @@ class Loader:
             self.errors.append(f"{where}: {message}")
 
     # ---- lookups of codes already stored (or written earlier in this import)
-    def ids(self, model, *where, key=lambda r: r.code) -> dict:
-        return {key(r): r.id for r in self.session.exec(select(model).where(*where)).scalars()}
+    def ids(self, model, *where) -> dict:
+        """Code → id of stored rows (plain columns: no ORM objects kept in the session)."""
+        return dict(self.session.execute(select(model.code, model.id).where(*where)).all())
 
     def load(self, path: Path, actor: str = "") -> dict[str, int]:
         files = bundle_files(path)
