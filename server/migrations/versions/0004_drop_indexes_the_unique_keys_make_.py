@@ -5,8 +5,6 @@ Revises: 0003
 Create Date: 2026-11-25 13:53:08.977554
 """
 from alembic import op
-import sqlalchemy as sa
-import sqlmodel
 
 
 revision = '0004'
