@@ -16,23 +16,24 @@ DEFAULT_PAGE = 100
 
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: Optional[str]
-    end_cursor: Optional[str]
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items come before this page.")
+    start_cursor: Optional[str] = strawberry.field(description="The cursor of the page's first item.")
+    end_cursor: Optional[str] = strawberry.field(description="The cursor of the page's last item: pass it as "
+                                                             "`after` for the next page.")
 
 
 @strawberry.type(description="One item of a list and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Where this item stands in the list.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list: pass `pageInfo.endCursor` as `after` for the next one.")
 class Connection(Generic[T]):
-    total_count: int
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    total_count: int = strawberry.field(description="How many items the whole list holds.")
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
 
     @strawberry.field(description="The items of this page without their cursors.")
     def nodes(self) -> list[T]:
