@@ -5,8 +5,8 @@
     conformance.check_rejects_malformed("haiyan", "work_equivalent", "2024", one_valid_input)
 
 On random inputs a component balances to the fen (every pool it declares), is deterministic
-(same inputs → same lines and input hash), gives every line a trace, and refuses malformed input
-with an error that names the field.
+(same inputs → same lines and input hash), gives every line a trace with no float in it, and
+refuses malformed input with an error that names the field.
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def assert_conforms(policy: str, component: str, period: str, inputs: Any,
     again = _run(policy, component, period, copy.deepcopy(inputs), overrides)
     assert first.outcome.pools, f"{policy}.{component} declares no pool, so nothing proves it balances"
     assert all(line.trace for line in first.outcome.lines)
+    floats = [(line.entity, line.code) for line in first.outcome.lines if _has_float(line.trace)]
+    assert not floats, f"traces hold floats, which are not exact: {floats[:5]}"
     assert first.input_hash == again.input_hash
     assert [(l.entity, l.code, l.value) for l in first.outcome.lines] == \
            [(l.entity, l.code, l.value) for l in again.outcome.lines]
@@ -50,6 +52,16 @@ def check_component(policy: str, component: str, period: str, inputs: st.SearchS
         assert_conforms(policy, component, period, raw, overrides)
 
     run()
+
+
+def _has_float(data: Any) -> bool:
+    if isinstance(data, float):
+        return True
+    if isinstance(data, dict):
+        return any(_has_float(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        return any(_has_float(v) for v in data)
+    return False
 
 
 def _leaves(data: Any, path: tuple = ()) -> Iterator[tuple]:

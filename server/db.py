@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Numeric, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
-from .canonical import plain
+from .canonical import plain, store_json
 
 DEFAULT_URL = "sqlite:///countypay.db"
 
@@ -90,9 +90,9 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(url, json_serializer=store_json, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, json_serializer=store_json, **kwargs)

@@ -14,7 +14,7 @@ from sqlalchemy import insert, or_, select
 from sqlmodel import Session
 
 from .audit import record
-from .canonical import jsonable
+
 from .compute import Computation, compute
 from .errors import InputError
 from .host import registry
@@ -151,7 +151,7 @@ def store(session: Session, county: County, c: Computation, user: str = "") -> S
     session.execute(insert(SettlementLine), [
         {"run_id": run.id, "seq": i, "entity": line.entity, "code": line.code, "unit": line.unit,
          "amount": line.value if line.unit == "yuan" else None,
-         "quantity": None if line.unit == "yuan" else line.value, "trace": jsonable(line.trace)}
+         "quantity": None if line.unit == "yuan" else line.value, "trace": line.trace}
         for i, line in enumerate(c.outcome.lines)])
     record(session, "settlement_run", user, county.id, f"run {run.id}",
            {"policy": run.policy, "component": run.component, "period": run.period,
