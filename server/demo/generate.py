@@ -397,6 +397,13 @@ def deqing(b: Bundle, src: dict, rng: random.Random, year: int) -> None:
     work_equivalent_year(b, c, rng, year, "deqing", [(x["code"], p) for x, p in zip(centres, served)],
                          fund_fen=fund)
 
+    # The seed's recorded budget outcomes 2018-2023 (plugins/deqing/history.yaml, sourced), with the
+    # retention ratio and assessment score they imply, for reports that set the rule beside the record.
+    from countypay.plugins.deqing.history import indicator_values
+
+    for code, period, value in indicator_values():
+        b.add("indicator_values", county=c, indicator=code, entity="county", period=period, value=value)
+
 
 # Values of the Chengwu table: how each unit's cells become a number and/or a text.
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
