@@ -55,14 +55,15 @@ def decode(cursor: str) -> int:
 
 
 def paginate(session, stmt, first: Optional[int], after: Optional[str], node: Callable) -> Connection:
-    """One page of `stmt` (a filtered, ordered select of one model) as `node(row=...)`s, and the total."""
+    """One page of `stmt` as `node(row=...)`s, and the total: a select of one model gives each
+    node its object, a select of columns its row."""
     first = DEFAULT_PAGE if first is None else first
     if not 0 <= first <= MAX_PAGE:
         raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
     start = decode(after) + 1 if after else 0
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     rows = session.execute(stmt.offset(start).limit(first)).all()
-    edges = [Edge(cursor=encode(start + i), node=node(row=r[0])) for i, r in enumerate(rows)]
+    edges = [Edge(cursor=encode(start + i), node=node(row=r[0] if len(r) == 1 else r)) for i, r in enumerate(rows)]
     return Connection(
         total_count=total, edges=edges,
         page_info=PageInfo(has_next_page=start + len(rows) < total, has_previous_page=start > 0,

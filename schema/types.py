@@ -17,7 +17,7 @@ from countypay import models
 from countypay.host import registry
 from countypay.params import resolve
 from countypay.period import Period as _Period
-from countypay.policy import ROLES, meets
+from countypay.policy import ROLES, UNITS, meets
 
 from .context import Context
 from .pagination import Connection, paginate
@@ -405,9 +405,11 @@ class SettlementLine:
     trace: JSON = strawberry.field(description="How the figure was made: formula, inputs and parameters used.")
 
     @classmethod
-    def of(cls, row: models.SettlementLine) -> "SettlementLine":
-        return cls(entity=row.entity, code=row.code, unit=row.unit, value=row.value, amount=row.amount,
-                   trace=row.trace)
+    def of(cls, row) -> "SettlementLine":
+        """From a row of (entity, code, unit, amount, quantity, trace): no ORM object per line."""
+        entity, code, unit, amount, quantity, trace = row
+        value = amount if unit == "yuan" else quantity.quantize(Decimal(1).scaleb(-UNITS[unit]))
+        return cls(entity=entity, code=code, unit=unit, value=value, amount=amount, trace=trace)
 
 
 @strawberry.type(description="A finding reported with a settlement, e.g. a compliance check that failed.")
@@ -464,13 +466,12 @@ class SettlementRun:
     def lines(self, info: Info, entity: Optional[str] = None, code: Optional[str] = None,
               first: Optional[int] = None, after: Optional[str] = None) -> Connection[SettlementLine]:
         L = models.SettlementLine
-        stmt = select(L).where(L.run_id == self.row.id)
+        stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, L.trace).where(L.run_id == self.row.id)
         if entity:
             stmt = stmt.where(L.entity == entity)
         if code:
             stmt = stmt.where(L.code == code)
-        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after,
-                        lambda row: SettlementLine.of(row))
+        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after, lambda row: SettlementLine.of(row))
 
     @strawberry.field(description="Money by line code, over all entities.")
     async def totals_by_code(self, info: Info) -> list[Total]:
