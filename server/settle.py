@@ -14,6 +14,7 @@ from sqlalchemy import insert, or_, select
 from sqlmodel import Session
 
 from .audit import record
+from .canonical import store_json
 
 from .compute import Computation, compute
 from .errors import InputError
@@ -148,16 +149,29 @@ def store(session: Session, county: County, c: Computation, user: str = "") -> S
                         supersedes_id=previous.id if previous else None, created_by=user)
     session.add(run)
     session.flush()
-    session.execute(insert(SettlementLine), [
-        {"run_id": run.id, "seq": i, "entity": line.entity, "code": line.code, "unit": line.unit,
-         "amount": line.value if line.unit == "yuan" else None,
-         "quantity": None if line.unit == "yuan" else line.value, "trace": line.trace}
-        for i, line in enumerate(c.outcome.lines)])
+    write_lines(session, run.id, c.outcome.lines)
     record(session, "settlement_run", user, county.id, f"run {run.id}",
            {"policy": run.policy, "component": run.component, "period": run.period,
             "parameter_version": run.parameter_version, "supersedes": run.supersedes_id,
             "lines": len(c.outcome.lines)}, after=run.input_hash)
     return run
+
+
+LINE_COLUMNS = ("run_id", "seq", "entity", "code", "unit", "amount", "quantity", "trace")
+
+
+def write_lines(session: Session, run_id: int, lines) -> None:
+    """A run's lines in one go: COPY on PostgreSQL (tens of thousands of lines a county), a
+    bulk insert elsewhere."""
+    rows = [(run_id, i, line.entity, line.code, line.unit, line.value if line.unit == "yuan" else None,
+             None if line.unit == "yuan" else line.value, line.trace) for i, line in enumerate(lines)]
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(SettlementLine), [dict(zip(LINE_COLUMNS, row)) for row in rows])
+        return
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY settlementline ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((*row[:-1], store_json(row[-1])))
 
 
 class Conflict(ValueError):

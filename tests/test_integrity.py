@@ -112,14 +112,11 @@ def test_an_interrupted_settlement_leaves_no_partial_run(engine, monkeypatch):
     import countypay.settle as settle_module
 
     import_bundle(engine, BUNDLE)
-    real_insert = settle_module.insert
 
-    def failing_insert(table):
-        if table is models.SettlementLine:
-            raise ConnectionError("connection lost while writing lines")
-        return real_insert(table)
+    def failing_write(*args):
+        raise ConnectionError("connection lost while writing lines")
 
-    monkeypatch.setattr(settle_module, "insert", failing_insert)
+    monkeypatch.setattr(settle_module, "write_lines", failing_write)
     with Session(engine) as s, pytest.raises(ConnectionError):
         try:
             settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
