@@ -20,10 +20,24 @@ from fractions import Fraction
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from .demo.generate import (Bundle, apportion, defaults, global_budget_year, ratio, sources, suixi,
-                            work_equivalent_year)
+from .demo.generate import (
+    Bundle,
+    apportion,
+    global_budget_year,
+    ratio,
+    service_items,
+    sources,
+    suixi,
+    work_equivalent_year,
+)
 
 YEAR = 2024
 PROVINCE = {"code": "synth", "name_zh": "合成省", "name_en": "Synthetic province"}
@@ -107,13 +121,7 @@ def province_bundle() -> Bundle:
     """The province and the service catalogue (both policies' work equivalents items)."""
     b = Bundle()
     b.add("provinces", **PROVINCE)
-    items: dict[str, dict] = {}
-    for policy in ("haiyan", "deqing"):
-        for item in defaults(policy, "work_equivalent", YEAR)["catalog"]:
-            items.setdefault(item["code"], item)
-    for code in sorted(items):
-        b.add("service_items", code=code, name_zh=items[code].get("name_zh") or code,
-              name_en=items[code].get("name_en") or code)
+    service_items(b, YEAR)
     return b
 
 

@@ -475,6 +475,14 @@ def generate(seed: int | None = None) -> Bundle:
     b = Bundle()
     for p in src["provinces"]:
         b.add("provinces", **p)
+    service_items(b, year)
+    for make in (suixi, haiyan, deqing, chengwu):
+        make(b, src, rng, year)
+    return b
+
+
+def service_items(b: Bundle, year: int) -> None:
+    """The service items of every work-equivalents catalogue in force for the year."""
     items: dict[str, dict] = {}
     for policy in ("haiyan", "deqing"):
         for item in defaults(policy, "work_equivalent", year)["catalog"]:
@@ -482,9 +490,6 @@ def generate(seed: int | None = None) -> Bundle:
     for code in sorted(items):
         b.add("service_items", code=code, name_zh=items[code].get("name_zh") or code,
               name_en=items[code].get("name_en") or code)
-    for make in (suixi, haiyan, deqing, chengwu):
-        make(b, src, rng, year)
-    return b
 
 
 def write_bundle(folder: Path, seed: int | None = None) -> list[Path]:
