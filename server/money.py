@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
+from math import lcm
 from typing import Iterable, Sequence, Union
 
 Exact = Union[Fraction, Decimal, int, str]
@@ -22,6 +22,11 @@ class ConservationError(ValueError):
 
 def exact(x: Exact) -> Fraction:
     """The exact value of a Decimal, int, decimal string or Fraction (never a float)."""
+    kind = type(x)
+    if kind is Fraction:
+        return x
+    if kind is Decimal:
+        return Fraction(*x.as_integer_ratio())  # Fraction(Decimal) takes a slower path to the same
     if isinstance(x, float):
         raise TypeError(f"float {x!r} is not an exact value; pass a Decimal or a string")
     if isinstance(x, Fraction):
@@ -31,12 +36,31 @@ def exact(x: Exact) -> Fraction:
     return Fraction(x)
 
 
+def ratio(x: Exact) -> tuple[int, int]:
+    """(numerator, denominator > 0) of an exact value: integer arithmetic is many times faster
+    than Fraction's and just as exact."""
+    kind = type(x)
+    if kind is Fraction:
+        return x.numerator, x.denominator
+    if kind is Decimal:
+        return x.as_integer_ratio()
+    if kind is int:
+        return x, 1
+    return exact(x).as_integer_ratio()
+
+
+def _decimal(n: int, places: int) -> Decimal:
+    """n × 10^-places as a Decimal with exactly `places` decimals (the string form is exact
+    whatever the context's precision)."""
+    return Decimal(f"{n}E-{places}")
+
+
 def round_half_up(x: Exact, places: int = 2) -> Decimal:
     """Round an exact value half-up (away from zero on a tie, 四舍五入) to `places` decimals."""
-    q = exact(x) * 10**places
-    sign = -1 if q < 0 else 1
-    n = sign * floor(abs(q) + Fraction(1, 2))
-    return Decimal(n).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+    n, d = ratio(x)
+    q = abs(n) * 10**places
+    m = (2 * q + d) // (2 * d)
+    return _decimal(-m if n < 0 else m, places)
 
 
 def fen(x: Exact) -> Decimal:
@@ -46,14 +70,15 @@ def fen(x: Exact) -> Decimal:
 
 def to_fen(amount: Exact) -> int:
     """An amount that is already whole fen, as an integer count of fen."""
-    q = exact(amount) * 100
-    if q.denominator != 1:
+    n, d = ratio(amount)
+    q, r = divmod(n * 100, d)
+    if r:
         raise ValueError(f"{amount} is not a whole number of fen")
-    return int(q)
+    return q
 
 
 def from_fen(n: int) -> Decimal:
-    return (Decimal(n) / 100).quantize(FEN)
+    return _decimal(n, 2)
 
 
 def split(total: Exact, weights: Sequence[Exact]) -> list[Decimal]:
@@ -66,20 +91,24 @@ def split(total: Exact, weights: Sequence[Exact]) -> list[Decimal]:
     t = to_fen(total)
     if t < 0:
         raise ValueError(f"cannot split a negative amount {total}")
-    ws = [exact(w) for w in weights]
-    if any(w < 0 for w in ws):
+    if any(isinstance(w, float) for w in weights):
+        raise TypeError(f"float weight in {list(weights)}; pass a Decimal or a string")
+    ratios = [ratio(w) for w in weights]
+    if any(n < 0 for n, _ in ratios):
         raise ValueError(f"negative weight in {list(weights)}")
-    s = sum(ws, Fraction(0))
+    common = lcm(*(d for _, d in ratios)) if ratios else 1
+    ws = [n * (common // d) for n, d in ratios]  # the weights over one common denominator
+    s = sum(ws)
     if s == 0:
         if t == 0:
             return [ZERO for _ in ws]
         raise ValueError(f"cannot split {total} over weights that add up to zero")
-    shares = [t * w / s for w in ws]
-    floors = [floor(x) for x in shares]
+    parts = [divmod(t * w, s) for w in ws]  # (fen, remainder / s) of each exact share
+    floors = [q for q, _ in parts]
     left = t - sum(floors)
-    order = sorted(range(len(ws)), key=lambda i: (-(shares[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
+    if left:
+        for i in sorted(range(len(ws)), key=lambda i: (-parts[i][1], i))[:left]:
+            floors[i] += 1
     return [from_fen(n) for n in floors]
 
 
@@ -90,7 +119,14 @@ def split_equal(total: Exact, n: int) -> list[Decimal]:
 
 def check_balance(name: str, total: Exact, parts: Iterable[Exact]) -> None:
     """Raise ConservationError unless `parts` add up to `total` exactly."""
-    got = sum((exact(p) for p in parts), Fraction(0))
+    got, fens = Fraction(0), 0
+    for p in parts:  # money parts are whole fen: add them as integers
+        n, d = ratio(p)
+        if 100 % d == 0:
+            fens += n * (100 // d)
+        else:
+            got += Fraction(n, d)
+    got += Fraction(fens, 100)
     if got != exact(total):
         raise ConservationError(
             f"pool {name!r} does not balance: parts add up to {fen(got)}, pool is {fen(total)}"

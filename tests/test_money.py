@@ -72,3 +72,32 @@ def test_split_always_adds_back_and_stays_within_a_fen(total, ws):
     for p, w in zip(parts, ws):
         assert abs(Fraction(p) - Fraction(total) * w / s) < Fraction(1, 100)
         assert p >= 0
+
+
+def reference_split(total, ws):
+    """The rule as written, in Fractions: floors, then the leftover fen to the largest remainders."""
+    t = Fraction(total) * 100
+    shares = [t * w / sum(ws) for w in ws]
+    floors = [s.numerator // s.denominator for s in shares]
+    for i in sorted(range(len(ws)), key=lambda i: (-(shares[i] - floors[i]), i))[:int(t) - sum(floors)]:
+        floors[i] += 1
+    return [D(n) / 100 for n in floors]
+
+
+@given(fens, st.lists(st.one_of(st.fractions(min_value=0, max_value=1000),
+                                 st.decimals(min_value=0, max_value=10**6, places=4),
+                                 st.integers(min_value=0, max_value=10**6)), min_size=1, max_size=12))
+def test_split_matches_the_rule_in_fractions(total, ws):
+    if sum(Fraction(w) for w in ws) == 0:
+        return
+    assert split(total, ws) == reference_split(total, [Fraction(w) for w in ws])
+
+
+@given(st.fractions(min_value=-10**9, max_value=10**9), st.integers(min_value=0, max_value=10))
+def test_half_up_is_floor_of_magnitude_plus_a_half(x, places):
+    scaled = abs(x) * 10**places
+    expected = (scaled + Fraction(1, 2)).__floor__() * (1 if x >= 0 else -1)
+    got = round_half_up(x, places)
+    assert Fraction(got) * 10**places == expected
+    assert got.as_tuple().exponent == -places
+    assert got.is_signed() == (expected < 0)  # no negative zero
