@@ -63,8 +63,15 @@ def store_json(obj: Any) -> str:
     return json.dumps(obj, default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
+def _canonical(obj: Any) -> Any:
+    """For json.dumps: a model as its plain dump (the C encoder walks it), anything else as
+    `jsonable` writes it."""
+    return obj.model_dump(exclude_none=True) if isinstance(obj, BaseModel) else jsonable(obj)
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(jsonable(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """Canonical JSON: sorted keys, decimals as their shortest exact strings."""
+    return json.dumps(obj, default=_canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def digest(obj: Any) -> str:

@@ -6,9 +6,10 @@ simulation all come through `compute`, so the checks here hold for all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping
 
-from .canonical import digest, jsonable
+from .canonical import digest
 from .errors import validate
 from .money import check_balance
 from .params import Resolved, resolve
@@ -25,10 +26,10 @@ class Computation:
     parameters: Resolved
     outcome: Outcome
 
-    @property
+    @cached_property
     def input_hash(self) -> str:
         return digest({"policy": self.policy.code, "component": self.component.code,
-                       "period": str(self.period), "inputs": jsonable(self.inputs)})
+                       "period": str(self.period), "inputs": self.inputs})
 
 
 def check(outcome: Outcome) -> None:

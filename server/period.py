@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -19,7 +20,11 @@ class Period:
 
     @classmethod
     def parse(cls, text: str | int) -> "Period":
-        m = _FORMS.match(str(text).strip())
+        return _parse(cls, str(text).strip())
+
+    @classmethod
+    def _parse(cls, text: str) -> "Period":
+        m = _FORMS.match(text)
         if not m:
             raise ValueError(
                 f"period {text!r} is not a year (2024), half (2024H1), quarter (2024Q3) or month (2024-07)"
@@ -83,3 +88,9 @@ def _month(text: str) -> str:
 
 Month = Annotated[str, AfterValidator(_month)]
 """A field that holds a month, `2024-07`."""
+
+
+@lru_cache(maxsize=4096)
+def _parse(cls: type, text: str) -> Period:
+    """Periods are parsed over and over (every month of every institution): remember them."""
+    return cls._parse(text)

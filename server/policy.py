@@ -69,6 +69,7 @@ class Outcome:
     lines: list[Line] = field(default_factory=list)
     pools: list[Pool] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    _at: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, entity: str, code: str, value: Decimal, trace: Mapping[str, Any] | None = None,
             unit: str = "yuan") -> Decimal:
@@ -76,6 +77,7 @@ class Outcome:
         value = Decimal(value)
         if value != value.quantize(Decimal(1).scaleb(-places)):
             raise ValueError(f"{entity} {code}: {value} has more than {places} decimals")
+        self._at[entity, code] = len(self.lines)
         self.lines.append(Line(entity, code, value.quantize(Decimal(1).scaleb(-places)),
                                dict(trace or {}), unit))
         return value
@@ -87,7 +89,11 @@ class Outcome:
         self.flags.append(Flag(entity, code, message, severity))
 
     def value(self, entity: str, code: str) -> Decimal:
-        for line in self.lines:
+        at = self._at.get((entity, code))
+        if at is not None and at < len(self.lines) and self.lines[at].entity == entity \
+                and self.lines[at].code == code:
+            return self.lines[at].value
+        for line in self.lines:  # lines appended or reordered by hand
             if line.entity == entity and line.code == code:
                 return line.value
         raise KeyError((entity, code))
