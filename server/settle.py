@@ -10,13 +10,14 @@ from decimal import Decimal
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from .audit import record
 from .canonical import store_json
 
 from .compute import Computation, compute
+from .db import driver_rows
 from .errors import InputError
 from .host import registry
 from .params import resolve
@@ -47,23 +48,30 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
     teams, and the values and funds of its year and the HISTORY_YEARS before."""
     facts = Facts(county=county.code, period=period)
     cid = county.id
-    communities = {c.id: c for c in session.exec(select(Community).where(Community.county_id == cid)).scalars()}
-    facts.communities = [{"code": c.code, "name_zh": c.name_zh, "lead": c.lead}
-                         for c in sorted(communities.values(), key=lambda c: c.code)]
-    insts = {i.id: i for i in session.exec(select(Institution).where(Institution.county_id == cid)).scalars()}
-    facts.institutions = [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "tier": i.tier,
-                           "community": communities[i.community_id].code if i.community_id else None}
-                          for i in sorted(insts.values(), key=lambda i: i.code)]
-    units = {u.id: u for u in session.exec(select(Unit).where(Unit.county_id == cid)).scalars()}
-    team: dict[int, dict] = {uid: {} for uid in units}
-    pops: dict[int, dict] = {uid: {} for uid in units}
-    for m in session.exec(select(UnitMember).join(Unit).where(Unit.county_id == cid)).scalars():
-        team[m.unit_id][m.role] = insts[m.institution_id].code
-    for p in session.exec(select(UnitPopulation).join(Unit).where(Unit.county_id == cid)).scalars():
-        pops[p.unit_id][p.group] = p.count
-    facts.units = [{"code": u.code, "community": communities[u.community_id].code if u.community_id else None,
-                    "team": team[u.id], "populations": pops[u.id]}
-                   for u in sorted(units.values(), key=lambda u: u.code)]
+
+    def rows(*cols):  # plain columns of the county's rows: no ORM object per row
+        return session.execute(select(*cols).where(cols[0].table.c.county_id == cid)).all()
+
+    communities = {i: code for i, code in rows(Community.id, Community.code)}
+    facts.communities = [{"code": code, "name_zh": name, "lead": lead} for code, name, lead in
+                         sorted(rows(Community.code, Community.name_zh, Community.lead))]
+    insts = {}
+    for i, code, name, kind, tier, community in rows(Institution.id, Institution.code, Institution.name_zh,
+                                                       Institution.kind, Institution.tier, Institution.community_id):
+        insts[i] = code
+        facts.institutions.append({"code": code, "name_zh": name, "kind": kind, "tier": tier,
+                                   "community": communities.get(community)})
+    facts.institutions.sort(key=lambda i: i["code"])
+    units = {i: {"code": code, "community": communities.get(community), "team": {}, "populations": {}}
+             for i, code, community in rows(Unit.id, Unit.code, Unit.community_id)}
+    in_county = Unit.county_id == cid
+    for unit, role, inst in session.execute(select(UnitMember.unit_id, UnitMember.role, UnitMember.institution_id)
+                                            .join(Unit).where(in_county)):
+        units[unit]["team"][role] = insts[inst]
+    for unit, group, count in session.execute(select(UnitPopulation.unit_id, UnitPopulation.group,
+                                                     UnitPopulation.count).join(Unit).where(in_county)):
+        units[unit]["populations"][group] = count
+    facts.units = sorted(units.values(), key=lambda u: u["code"])
     years = [str(y) for y in range(period.year - HISTORY_YEARS, period.year + 1)]
     in_years = lambda col: or_(*(col.like(f"{y}%") for y in years))  # noqa: E731
     rows = session.execute(
@@ -75,9 +83,10 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
                            .where(Fund.county_id == cid, in_years(Fund.period)))
     facts.funds = {(code, entity, per): amount for code, entity, per, amount in rows}
     months = [str(m) for m in period.months()]
-    facts.service_counts = Lazy(lambda: {(inst, month, item): n for inst, month, item, n in session.execute(
-        select(ServiceCount.institution, ServiceCount.month, ServiceCount.item, ServiceCount.count)
-        .where(ServiceCount.county_id == cid, ServiceCount.month.in_(months)))})
+    facts.service_counts = Lazy(lambda: {(inst, month, item): n for inst, month, item, n in driver_rows(
+        session.connection(), select(ServiceCount.institution, ServiceCount.month, ServiceCount.item,
+                                     ServiceCount.count).where(ServiceCount.county_id == cid,
+                                                               ServiceCount.month.in_(months)))})
     return facts
 
 
@@ -101,6 +110,12 @@ class Lazy(Mapping):
 
     def __len__(self) -> int:
         return len(self._rows())
+
+    def items(self):
+        return self._rows().items()
+
+    def get(self, key, default=None):
+        return self._rows().get(key, default)
 
 
 def county_overrides(session: Session, county: County, policy: str, component: str,
@@ -165,8 +180,12 @@ def write_lines(session: Session, run_id: int, lines) -> None:
     bulk insert elsewhere."""
     rows = [(run_id, i, line.entity, line.code, line.unit, line.value if line.unit == "yuan" else None,
              None if line.unit == "yuan" else line.value, line.trace) for i, line in enumerate(lines)]
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(SettlementLine), [dict(zip(LINE_COLUMNS, row)) for row in rows])
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":  # the columns' own converters, then one executemany
+        convert = [SettlementLine.__table__.c[name].type.bind_processor(dialect) for name in LINE_COLUMNS]
+        session.connection().exec_driver_sql(
+            f"INSERT INTO settlementline ({', '.join(LINE_COLUMNS)}) VALUES ({', '.join('?' * len(LINE_COLUMNS))})",
+            [tuple(f(v) if f else v for f, v in zip(convert, row)) for row in rows])
         return
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY settlementline ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:

@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
-from math import ceil
+from math import ceil, lcm
 from typing import Any, Optional, Sequence
 
 from pydantic import Field, field_validator
@@ -177,12 +177,13 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
 
     q: dict[str, Fraction] = {}
     month_q: dict[str, dict[str, Fraction]] = {}
-    weights = {item.code: item.equivalent for item in params.catalog}
+    ratios = {item.code: item.equivalent.as_integer_ratio() for item in params.catalog}
+    common = lcm(*(d for _, d in ratios.values()))
+    weights = {code: n * (common // d) for code, (n, d) in ratios.items()}  # over one denominator
     for inst in inputs.institutions:
         month_q[inst.code] = {}
         for m in inst.months:
-            with localcontext(prec=80):  # whole counts × decimal equivalents: exact at this precision
-                raw = exact(sum((c * weights[k] for k, c in m.counts.items()), Decimal(0)))
+            raw = Fraction(sum(c * weights[k] for k, c in m.counts.items()), common)  # integers: exact
             month_q[inst.code][m.month] = raw * (1 - exact(m.noncompliant_ratio)) * exact(m.quality)
         q[inst.code] = sum(month_q[inst.code].values(), Fraction(0))
     total_q = sum(q.values(), Fraction(0))
