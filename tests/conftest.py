@@ -5,11 +5,6 @@ unless COUNTYPAY_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
 """
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -17,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from countypay.db import make_engine
+from countypay.launch import ServerDidNotStart, serving
 from countypay.store import upgrade
 
 PG_URL = os.environ.get("COUNTYPAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -76,36 +72,11 @@ def missing_tool(problem: str | None) -> None:
 @contextlib.contextmanager
 def running_server(db: Path, *options: str):
     """`countypay serve` on a free loopback port until the block ends; yields its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-c", "from countypay.cli import main; main()", "serve", "--db", f"sqlite:///{db}",
-           "--host", "127.0.0.1", "--port", str(port), *options]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer /health within 30 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
+        with serving(f"sqlite:///{db}", *options) as (base, _):
+            yield base
+    except ServerDidNotStart as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture
