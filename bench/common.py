@@ -100,3 +100,20 @@ def ensure_province(db: str, counties: int, args) -> None:
     if have < counties:
         print(f"# synthesizing {counties} counties into {db.split('?')[0]}", file=sys.stderr, flush=True)
         synthesize(counties, args.units, args.institutions, args.months, args.seed, db)
+
+
+def ensure_settled(db: str, county: str) -> None:
+    """Store the 2024 runs of every component of a synthetic county (kept if already there)."""
+    from sqlmodel import Session
+
+    from countypay.settle import settle
+    from countypay.store import open_store
+    from countypay.synth import components
+
+    engine = open_store(db, migrate=False)
+    for code, policy, component in components(int(county[1:])):
+        if code == county:
+            with Session(engine) as session:
+                settle(session, code, policy, component, "2024", user="bench")
+                session.commit()
+    engine.dispose()

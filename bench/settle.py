@@ -15,7 +15,9 @@ from common import arguments, ensure_province, median_of, peak_rss_mb, report
 
 
 def settle_counties(db: str, counties: list[str]) -> int:
-    """Settle every component of the given counties, one transaction each; returns runs."""
+    """Settle and store every component of the given counties, one transaction each, rolled
+    back at the end: a stored run would be found and returned by the next repetition instead
+    of computed and written again. Returns the number of runs."""
     from sqlmodel import Session
 
     from countypay.settle import settle
@@ -29,7 +31,8 @@ def settle_counties(db: str, counties: list[str]) -> int:
         if county in wanted:
             with Session(engine) as session:
                 settle(session, county, policy, component, "2024", user="bench")
-                session.commit()
+                session.flush()
+                session.rollback()
             n += 1
     engine.dispose()
     return n
