@@ -16,6 +16,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
+from .execution import PlainFieldsExecutor
 from .query import Mutation, Query
 from .scalars import SCALARS
 
@@ -53,6 +54,7 @@ def build(introspection: bool = True) -> strawberry.Schema:
                   lambda: CodedErrors(should_mask_error=_mask,
                                       error_message="Internal error: the request was not completed.")]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
+                             execution_context_class=PlainFieldsExecutor,
                              config=StrawberryConfig(scalar_map=SCALARS))
 
 
