@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from itertools import islice
 from typing import Callable, Generic, Optional, TypeVar
 
 import strawberry
@@ -31,13 +32,30 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of a list: pass `pageInfo.endCursor` as `after` for the next one.")
 class Connection(Generic[T]):
-    total_count: int = strawberry.field(description="How many items the whole list holds.")
-    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
+    """The total is counted and the cursors made only when asked for: `nodes` needs neither."""
+
+    items: strawberry.Private[list]
+    start: strawberry.Private[int]
+    more: strawberry.Private[bool]  # whether items follow this page
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(description="How many items the whole list holds.")
+    def total_count(self) -> int:
+        return self.count()
+
+    @strawberry.field(description="The items of this page with their cursors.")
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=encode(self.start + i), node=n) for i, n in enumerate(self.items)]
+
+    @strawberry.field(description="Where this page sits in the list.")
+    def page_info(self) -> PageInfo:
+        return PageInfo(has_next_page=self.more, has_previous_page=self.start > 0,
+                        start_cursor=encode(self.start) if self.items else None,
+                        end_cursor=encode(self.start + len(self.items) - 1) if self.items else None)
 
     @strawberry.field(description="The items of this page without their cursors.")
     def nodes(self) -> list[T]:
-        return [e.node for e in self.edges]
+        return self.items
 
 
 def encode(offset: int) -> str:
@@ -55,17 +73,15 @@ def decode(cursor: str) -> int:
 
 
 def paginate(session, stmt, first: Optional[int], after: Optional[str], node: Callable) -> Connection:
-    """One page of `stmt` as `node(row=...)`s, and the total: a select of one model gives each
-    node its object, a select of columns its row."""
+    """One page of `stmt` as `node(row=...)`s: a select of one model gives each node its object, a
+    select of columns its row. Rows are read one at a time, so each is freed once its node is
+    made; one row past the page tells whether more follow."""
     first = DEFAULT_PAGE if first is None else first
     if not 0 <= first <= MAX_PAGE:
         raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
     start = decode(after) + 1 if after else 0
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    rows = session.execute(stmt.offset(start).limit(first)).all()
-    edges = [Edge(cursor=encode(start + i), node=node(row=r[0] if len(r) == 1 else r)) for i, r in enumerate(rows)]
-    return Connection(
-        total_count=total, edges=edges,
-        page_info=PageInfo(has_next_page=start + len(rows) < total, has_previous_page=start > 0,
-                           start_cursor=edges[0].cursor if edges else None,
-                           end_cursor=edges[-1].cursor if edges else None))
+    rows = session.execute(stmt.offset(start).limit(first + 1))
+    items = [node(row=r[0] if len(r) == 1 else r) for r in islice(rows, first)]
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return Connection(items=items, start=start, more=rows.first() is not None,
+                      count=lambda: session.execute(count).scalar_one())
