@@ -338,7 +338,14 @@ class Loader:
 
     def load_table(self, table: Table, file: Path) -> None:
         """Validate the file in chunks into a staging table; then find repeated keys and merge
-        the rows into the table with set-based SQL, so memory stays bounded by one chunk."""
+        the rows into the table with set-based SQL, so memory stays bounded by one chunk.
+        Service counts try the bulk path first."""
+        if table.name == "service_counts" and file.suffix == ".csv" and not self.errors:
+            rows = self.bulk_service_counts(file)
+            if rows is not None:
+                self.counts[table.name] = rows
+                self.progress(table.name, rows)
+                return
         stage = Stage(self.session, table)
         chunk: list[tuple[int, dict]] = []
         for n, row in self.records(table, file):
@@ -355,6 +362,45 @@ class Loader:
             self.counts[table.name] = stage.rows
             self.progress(table.name, stage.rows)
         stage.drop()
+
+    def bulk_service_counts(self, file: Path) -> Optional[int]:
+        """Rows written, when the database could check and write the whole file by set-based SQL
+        (PostgreSQL parsing it too, by COPY): several times faster than row by row, and the year
+        of counts is the bulk of a bundle. None, with nothing written, when any row is not plainly
+        valid or the file not plain CSV: the full path then names each problem as always."""
+        enc = encoding(file)
+        try:
+            with open(file, encoding=enc, newline="") as f:
+                keys = [k.strip() for k in next(csv.reader(f), [])]
+        except csv.Error:
+            return None
+        if sorted(keys) != sorted(ServiceCountRow.model_fields):  # each column once, in any order
+            return None
+        raw = self.session.connection().connection.driver_connection
+        if getattr(raw, "in_transaction", True) is False:  # pysqlite begins none for a SAVEPOINT,
+            self.session.connection().exec_driver_sql("BEGIN")  # whose release would then commit
+        try:
+            with self.session.begin_nested():
+                conn = self.session.connection()  # in the savepoint
+                if conn.exec_driver_sql(BAD_CODES).scalar():
+                    raise Refused
+                conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {STAGE} ({', '.join(k + ' text' for k in keys)})")
+                staged = stage_csv(conn, file, enc)
+                try:  # a plain INSERT first: the upsert costs a third more, and mostly no key is stored yet
+                    with self.session.begin_nested():
+                        rows = self.session.connection().exec_driver_sql(BULK_COUNTS).rowcount
+                except IntegrityError as e:
+                    if not unique_violation(e) or conn.exec_driver_sql(REPEATS).first():
+                        raise Refused  # a bad value, or a key repeated (which SQLite's upsert would let by)
+                    rows = conn.exec_driver_sql(BULK_COUNTS + REPLACE_COUNTS).rowcount  # keys stored: replace
+                if rows != staged:  # a row names an unknown county, institution or item
+                    raise Refused
+                self.touched.update(conn.exec_driver_sql(
+                    f"SELECT id FROM county WHERE code IN (SELECT county FROM {STAGE})").scalars())
+                conn.exec_driver_sql(f"DROP TABLE {STAGE}")
+            return rows
+        except (Refused, csv.Error, DBAPIError, self.session.get_bind().dialect.dbapi.Error):
+            return None
 
     def records(self, table: Table, file: Path) -> Iterator[tuple[int, dict]]:
         """(row number, database values) of each valid row; problems go to `fail`."""
@@ -572,6 +618,64 @@ class Loader:
         cid = self.county_id(r.county, where)
         return cid and {"county_id": cid, "policy": r.policy, "component": r.component, "name": r.name,
                         "effective": r.effective, "value": jsonable(r.value), "reference": r.reference}
+
+
+class Refused(Exception):
+    """The file cannot take the bulk path; the full path will say why."""
+
+
+STAGE = "stage_service_counts_csv"
+PG_ENCODINGS = {"utf-8-sig": "UTF8", "gb18030": "GB18030"}
+_CODE_CHARS = "'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-'"
+# Stored codes that no valid file can name (none are written so): then the full path decides.
+BAD_CODES = "SELECT " + " OR ".join(
+    f"EXISTS (SELECT 1 FROM {t} WHERE code = '' OR length(code) > 64 OR ltrim(code, {_CODE_CHARS}) <> '')"
+    for t in ("county", "institution", "serviceitem"))
+# Each staged row that names a known county, institution and item; a malformed month or count
+# becomes NULL, which the NOT NULL columns refuse. The checks are on values rather than in WHERE
+# so that the planner sees all the rows (hash joins) and no cast can fail.
+BULK_COUNTS = f"""INSERT INTO servicecount (county_id, institution, month, item, count)
+SELECT c.id, s.institution,
+       CASE WHEN length(s.month) = 7 AND ltrim(substr(s.month, 1, 4), '0123456789') = ''
+                 AND substr(s.month, 1, 4) <> '0000'
+                 AND substr(s.month, 5) IN ('-01', '-02', '-03', '-04', '-05', '-06',
+                                            '-07', '-08', '-09', '-10', '-11', '-12') THEN s.month END,
+       s.item,
+       CASE WHEN ltrim(s.count, '0123456789') = '' AND length(s.count) BETWEEN 1 AND 9
+            THEN CAST(s.count AS INTEGER) END
+FROM {STAGE} s
+JOIN county c ON c.code = s.county
+JOIN institution i ON i.county_id = c.id AND i.code = s.institution
+JOIN serviceitem t ON t.code = s.item
+WHERE true"""  # (SQLite needs a WHERE before ON CONFLICT)
+REPEATS = f"SELECT 1 FROM {STAGE} GROUP BY county, institution, month, item HAVING count(*) > 1 LIMIT 1"
+REPLACE_COUNTS = " ON CONFLICT (county_id, institution, month, item) DO UPDATE SET count = excluded.count"
+
+
+def unique_violation(e: IntegrityError) -> bool:
+    return getattr(e.orig, "sqlstate", None) == "23505" or \
+        getattr(e.orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE"
+
+
+def stage_csv(conn, file: Path, enc: str) -> int:
+    """Copy a CSV's rows after the header as text into STAGE; returns the number of rows.
+    PostgreSQL parses the file itself (COPY); SQLite is given the rows of Python's csv reader."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {STAGE} FROM STDIN (FORMAT csv, HEADER true, ENCODING '{PG_ENCODINGS[enc]}')") \
+                    as copy, open(file, "rb") as f:
+                while block := f.read(1 << 20):
+                    if b'"' in block or b"\\" in block:  # COPY reads `A""` as A, Python's csv as A"";
+                        raise Refused  # a line `\.` ends COPY's data. No valid row holds either.
+                    copy.write(block)
+            staged = cur.rowcount
+        conn.exec_driver_sql(f"ANALYZE {STAGE}")  # else the planner may guess a few rows: nested loops
+        return staged
+    with open(file, encoding=enc, newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        return raw.executemany(f"INSERT INTO {STAGE} VALUES (?, ?, ?, ?, ?)", rows).rowcount
 
 
 class Stage:

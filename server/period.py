@@ -30,6 +30,8 @@ class Period:
                 f"period {text!r} is not a year (2024), half (2024H1), quarter (2024Q3) or month (2024-07)"
             )
         year = int(m.group(1))
+        if year == 0:
+            raise ValueError(f"period {text!r}: there is no year 0")
         if m.group(2):
             return cls(year, "half", int(m.group(3)))
         if m.group(4):
