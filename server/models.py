@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .db import Exact, Money
@@ -204,8 +204,10 @@ class SettlementRun(SQLModel, table=True):
 
 
 class SettlementLine(SQLModel, table=True):
+    # A run's lines are read in their order: the key is also the index of every read.
+    __table_args__ = (Index("ux_settlementline_run_id_seq", "run_id", "seq", unique=True),)
     id: Optional[int] = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="settlementrun.id", index=True)
+    run_id: int = Field(foreign_key="settlementrun.id")
     seq: int
     entity: str = Field(max_length=64)
     code: str = Field(max_length=96)
