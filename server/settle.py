@@ -49,21 +49,22 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
     facts = Facts(county=county.code, period=period)
     cid = county.id
 
-    def rows(*cols):  # plain columns of the county's rows: no ORM object per row
+    def county_rows(*cols):  # plain columns of the county's rows: no ORM object per row
         return session.execute(select(*cols).where(cols[0].table.c.county_id == cid)).all()
 
-    communities = {i: code for i, code in rows(Community.id, Community.code)}
+    communities = {i: code for i, code in county_rows(Community.id, Community.code)}
     facts.communities = [{"code": code, "name_zh": name, "lead": lead} for code, name, lead in
-                         sorted(rows(Community.code, Community.name_zh, Community.lead))]
+                         sorted(county_rows(Community.code, Community.name_zh, Community.lead))]
     insts = {}
-    for i, code, name, kind, tier, community in rows(Institution.id, Institution.code, Institution.name_zh,
-                                                       Institution.kind, Institution.tier, Institution.community_id):
+    for i, code, name, kind, tier, community in county_rows(
+            Institution.id, Institution.code, Institution.name_zh, Institution.kind, Institution.tier,
+            Institution.community_id):
         insts[i] = code
         facts.institutions.append({"code": code, "name_zh": name, "kind": kind, "tier": tier,
                                    "community": communities.get(community)})
     facts.institutions.sort(key=lambda i: i["code"])
     units = {i: {"code": code, "community": communities.get(community), "team": {}, "populations": {}}
-             for i, code, community in rows(Unit.id, Unit.code, Unit.community_id)}
+             for i, code, community in county_rows(Unit.id, Unit.code, Unit.community_id)}
     in_county = Unit.county_id == cid
     for unit, role, inst in session.execute(select(UnitMember.unit_id, UnitMember.role, UnitMember.institution_id)
                                             .join(Unit).where(in_county)):
