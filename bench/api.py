@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+import warnings
 
 from sqlalchemy import select
 
@@ -80,6 +81,7 @@ def setup(db: str, args) -> list[tuple[int, int]]:
 
 def main() -> None:
     args = arguments(__doc__, lines={"type": int, "default": 10000}).parse_args()
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
     from countypay.app import Settings, create_app

@@ -51,10 +51,7 @@ class Context:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = Session(self.engine, expire_on_commit=False)
-            sessions = _open_sessions.get(None)
-            if sessions is not None:
-                sessions.append(self._session)
+            self._session = open_session(self.engine)
         return self._session
 
     def loader(self, name: str) -> DataLoader:
@@ -106,6 +103,15 @@ class Context:
         """Limit a query to the counties the viewer may read."""
         ids = self.readable()
         return stmt if ids is None else stmt.where(county_column.in_(ids or {-1}))
+
+
+def open_session(engine: Engine) -> Session:
+    """A session closed with the request (see track_sessions)."""
+    session = Session(engine, expire_on_commit=False)
+    sessions = _open_sessions.get(None)
+    if sessions is not None:
+        sessions.append(session)
+    return session
 
 
 def track_sessions() -> contextvars.Token:

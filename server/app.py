@@ -9,7 +9,6 @@ from pathlib import Path
 
 from cross_web import HTTPException
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -103,9 +102,18 @@ class Guard:
         if length and (not length.isdigit() or int(length) > self.settings.max_body):
             return await _graphql_error(413, "TOO_LARGE", f"request body over {self.settings.max_body} bytes",
                                         media)(scope, receive, send)
+        token = track_sessions()
         try:
-            with Session(self.engine) as session:
-                viewer = viewer_for(session, headers.get("authorization"))
+            await self.guarded(scope, receive, send, headers, media)
+        finally:
+            close_sessions(token)
+
+    async def guarded(self, scope, receive, send, headers: dict[str, str], media: str):
+        from .schema.context import open_session
+
+        session = open_session(self.engine)  # the request's one session: the token, then the query
+        try:
+            viewer = viewer_for(session, headers.get("authorization"))
         except DBAPIError:
             return await _graphql_error(503, "UNAVAILABLE", "the database is not available; try again shortly",
                                         media)(scope, receive, send)
@@ -114,7 +122,7 @@ class Guard:
                                         media)(scope, receive, send)
         if viewer is ANONYMOUS and self.settings.public_read:
             viewer = Viewer("supervisor", name="anonymous (public read)")
-        scope.setdefault("state", {})["viewer"] = viewer
+        scope.setdefault("state", {}).update(viewer=viewer, session=session)
         received = 0
 
         async def limited_receive():
@@ -125,11 +133,7 @@ class Guard:
                 raise BodyTooLarge(f"request body over {self.settings.max_body} bytes")
             return message
 
-        token = track_sessions()
-        try:
-            await self.app(scope, limited_receive, send)
-        finally:
-            close_sessions(token)
+        await self.app(scope, limited_receive, send)
 
 
 class GraphQLApp(GraphQL):
@@ -176,7 +180,8 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Request, response):
         from .schema.context import Context
 
-        return Context(engine=self.engine, viewer=request.state.viewer, request=request)
+        return Context(engine=self.engine, viewer=request.state.viewer, request=request,
+                       _session=request.state.session)
 
     async def get_sub_response(self, request: Request):
         sub = await super().get_sub_response(request)
