@@ -22,24 +22,6 @@ class Period:
     def parse(cls, text: str | int) -> "Period":
         return _parse(cls, str(text).strip())
 
-    @classmethod
-    def _parse(cls, text: str) -> "Period":
-        m = _FORMS.match(text)
-        if not m:
-            raise ValueError(
-                f"period {text!r} is not a year (2024), half (2024H1), quarter (2024Q3) or month (2024-07)"
-            )
-        year = int(m.group(1))
-        if year == 0:
-            raise ValueError(f"period {text!r}: there is no year 0")
-        if m.group(2):
-            return cls(year, "half", int(m.group(3)))
-        if m.group(4):
-            return cls(year, "quarter", int(m.group(5)))
-        if m.group(6):
-            return cls(year, "month", int(m.group(6)))
-        return cls(year, "year")
-
     @property
     def first_month(self) -> int:
         return {"year": 1, "half": 6 * self.index - 5, "quarter": 3 * self.index - 2,
@@ -95,4 +77,18 @@ Month = Annotated[str, AfterValidator(_month)]
 @lru_cache(maxsize=4096)
 def _parse(cls: type, text: str) -> Period:
     """Periods are parsed over and over (every month of every institution): remember them."""
-    return cls._parse(text)
+    m = _FORMS.match(text)
+    if not m:
+        raise ValueError(
+            f"period {text!r} is not a year (2024), half (2024H1), quarter (2024Q3) or month (2024-07)"
+        )
+    year = int(m.group(1))
+    if year == 0:
+        raise ValueError(f"period {text!r}: there is no year 0")
+    if m.group(2):
+        return cls(year, "half", int(m.group(3)))
+    if m.group(4):
+        return cls(year, "quarter", int(m.group(5)))
+    if m.group(6):
+        return cls(year, "month", int(m.group(6)))
+    return cls(year, "year")
