@@ -91,9 +91,7 @@ def split(total: Exact, weights: Sequence[Exact]) -> list[Decimal]:
     t = to_fen(total)
     if t < 0:
         raise ValueError(f"cannot split a negative amount {total}")
-    if any(isinstance(w, float) for w in weights):
-        raise TypeError(f"float weight in {list(weights)}; pass a Decimal or a string")
-    ratios = [ratio(w) for w in weights]
+    ratios = [ratio(w) for w in weights]  # a float is refused here
     if any(n < 0 for n, _ in ratios):
         raise ValueError(f"negative weight in {list(weights)}")
     common = lcm(*(d for _, d in ratios)) if ratios else 1
