@@ -51,6 +51,25 @@ def import_seconds(db: str, bundle: Path, counts: Path) -> float:
     return seconds
 
 
+def bulk_write(connection, table: str, path: Path, header: bool) -> float:
+    """Seconds of the database's own bulk path for a CSV of five columns: COPY on PostgreSQL,
+    executemany on SQLite; nothing is checked."""
+    raw = connection.connection.driver_connection
+    t = time.perf_counter()
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER {str(header).lower()})") \
+                as cp, open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                cp.write(block)
+    else:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = csv.reader(f)
+            if header:
+                next(rows)
+            raw.executemany(f"insert into {table} values (?, ?, ?, ?, ?)", rows)
+    return time.perf_counter() - t
+
+
 def bulk_seconds(db: str, counts: Path) -> float:
     """The database's own bulk path for the same file, with no validation at all."""
     from countypay.db import make_engine
@@ -60,19 +79,7 @@ def bulk_seconds(db: str, counts: Path) -> float:
     try:
         with engine.begin() as c:
             c.execute(text(BASE.format(temp="")))
-            raw = c.connection.driver_connection
-            t = time.perf_counter()
-            if engine.dialect.name == "postgresql":
-                with raw.cursor() as cur, cur.copy("COPY copy_target FROM STDIN (FORMAT csv, HEADER true)") as cp, \
-                        open(counts, "rb") as f:
-                    while block := f.read(1 << 20):
-                        cp.write(block)
-            else:
-                with open(counts, newline="", encoding="utf-8") as f:
-                    rows = csv.reader(f)
-                    next(rows)
-                    raw.executemany("insert into copy_target values (?, ?, ?, ?, ?)", rows)
-            seconds = time.perf_counter() - t
+            seconds = bulk_write(c, "copy_target", counts, header=True)
     finally:
         engine.dispose()
         remove()
@@ -96,19 +103,9 @@ def ceiling_seconds(db: str, bundle: Path, counts: Path) -> float:
             rows = csv.reader(f)
             next(rows)
             csv.writer(out).writerows([ids[r[0]], *r[1:]] for r in rows)
-        columns = "servicecount (county_id, institution, month, item, count)"
         with engine.begin() as c:
-            raw = c.connection.driver_connection
-            t = time.perf_counter()
-            if engine.dialect.name == "postgresql":
-                with raw.cursor() as cur, cur.copy(f"COPY {columns} FROM STDIN (FORMAT csv)") as cp, \
-                        open(ready, "rb") as f:
-                    while block := f.read(1 << 20):
-                        cp.write(block)
-            else:
-                with open(ready, newline="") as f:
-                    raw.executemany(f"insert into {columns} values (?, ?, ?, ?, ?)", csv.reader(f))
-            seconds = time.perf_counter() - t
+            seconds = bulk_write(c, "servicecount (county_id, institution, month, item, count)", ready,
+                                 header=False)
         engine.dispose()
     finally:
         remove()
