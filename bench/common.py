@@ -102,8 +102,10 @@ def ensure_province(db: str, counties: int, args) -> None:
         synthesize(counties, args.units, args.institutions, args.months, args.seed, db)
 
 
-def ensure_settled(db: str, county: str) -> None:
-    """Store the 2024 runs of every component of a synthetic county (kept if already there)."""
+def settle_counties(db: str, counties: list[str], keep: bool = False) -> int:
+    """Settle and store every 2024 component of the given synthetic counties, a transaction
+    each; returns the number of runs. Unless `keep`, each transaction is rolled back: a stored
+    run would be found and returned by the next repetition instead of computed and written."""
     from sqlmodel import Session
 
     from countypay.settle import settle
@@ -111,9 +113,16 @@ def ensure_settled(db: str, county: str) -> None:
     from countypay.synth import components
 
     engine = open_store(db, migrate=False)
-    for code, policy, component in components(int(county[1:])):
-        if code == county:
+    wanted = set(counties)
+    n = 0
+    for county, policy, component in components(int(max(counties)[1:])):
+        if county in wanted:
             with Session(engine) as session:
-                settle(session, code, policy, component, "2024", user="bench")
-                session.commit()
+                settle(session, county, policy, component, "2024", user="bench")
+                if keep:
+                    session.commit()
+                else:
+                    session.flush()  # written, then rolled back as the session closes
+            n += 1
     engine.dispose()
+    return n

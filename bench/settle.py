@@ -11,31 +11,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from common import arguments, ensure_province, median_of, peak_rss_mb, report
-
-
-def settle_counties(db: str, counties: list[str]) -> int:
-    """Settle and store every component of the given counties, one transaction each, rolled
-    back at the end: a stored run would be found and returned by the next repetition instead
-    of computed and written again. Returns the number of runs."""
-    from sqlmodel import Session
-
-    from countypay.settle import settle
-    from countypay.store import open_store
-    from countypay.synth import components
-
-    engine = open_store(db, migrate=False)
-    wanted = set(counties)
-    n = 0
-    for county, policy, component in components(int(max(counties)[1:])):
-        if county in wanted:
-            with Session(engine) as session:
-                settle(session, county, policy, component, "2024", user="bench")
-                session.flush()
-                session.rollback()
-            n += 1
-    engine.dispose()
-    return n
+from common import arguments, ensure_province, median_of, peak_rss_mb, report, settle_counties
 
 
 def group_by_seconds(db: str, counties: int) -> float:
