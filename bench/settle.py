@@ -43,9 +43,9 @@ def one(db: str, counties: int, workers: int) -> None:
     codes = [f"c{i:03d}" for i in range(1, counties + 1)]
     t = time.perf_counter()
     if workers > 1:
-        parts = [codes[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(workers) as pool:
-            list(pool.map(settle_counties, [db] * workers, parts))
+        parts = [codes[i::workers] for i in range(min(workers, counties))]  # no worker without a county
+        with ProcessPoolExecutor(len(parts)) as pool:
+            list(pool.map(settle_counties, [db] * len(parts), parts))
     else:
         settle_counties(db, codes)
     seconds = time.perf_counter() - t
