@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -22,14 +23,37 @@ ROLES = ("unit_head", "instructor", "village_doctor", "administrator", "commissi
 TIERS = ("county", "township", "village")
 """The three tiers that splits such as 1:2:7 refer to, always in this order (县/镇/村)."""
 
-UNITS = {"yuan": 2, "yuan/equivalent": 4, "equivalent": 2}
-"""Line units and the decimal places their values are shown and compared with."""
+UNITS = {"yuan": 2, "yuan/equivalent": 4, "equivalent": 2, "ratio": 4, "score": 2, "index": 2,
+         "flag": 0, "day": 0, "month": 0, "rank": 0, "points": 0, "count": 0}
+"""Line units and the decimal places their values are shown and compared with (POLICIES.md §9)."""
 
 
 class Model(BaseModel):
     """Base for input and parameter shapes: unknown fields are errors, numbers stay exact."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def plain(x: Any) -> Any:
+    """A trace value: Decimals and Fractions as exact strings, lists and dicts element-wise."""
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    if isinstance(x, Decimal):
+        return str(x)
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    return x
+
+
+def trace(step: str, formula: str, inputs: Mapping[str, Any] | None = None,
+          parameters: Mapping[str, Any] | None = None, **result: Any) -> dict[str, Any]:
+    """A line's explanation, in the one shape every line carries: `step` (the POLICIES.md section
+    and step), `formula` (in words), the `inputs` and `parameters` it used, and `result` (what it
+    found on the way: the exact figure before rounding, a rank, a reason)."""
+    return {"step": step, "formula": formula, "inputs": plain(dict(inputs or {})),
+            "parameters": plain(dict(parameters or {})), "result": plain(result)}
 
 
 @dataclass(frozen=True)

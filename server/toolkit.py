@@ -20,12 +20,15 @@ from typing import Any, Optional, Sequence
 from pydantic import Field, field_validator
 
 from .errors import InputError
+from .fields import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates, positive_sum,
+                     refuse)
 from .yamlio import load as read_yaml
 from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Month, Period
 from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome
 
-__all__ = ["InputError", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
+__all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Ratio", "Score", "Weight",
+           "duplicates", "positive_sum", "refuse", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
            "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID", "WORK_EQUIVALENT"]
@@ -98,9 +101,6 @@ def rank_tiers(scores: Sequence[tuple[str, Any]], tiers: Sequence[tuple[Any, Any
 
 
 # ---------------------------------------------------------------- standardized work equivalents
-
-Ratio = Field(ge=0, le=1)
-
 
 class MonthCounts(Model):
     month: Month

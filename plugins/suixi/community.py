@@ -20,10 +20,10 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome
-from countypay.toolkit import check_balance, exact, fen, split, split_equal
+from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.toolkit import (EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
+                               check_balance, exact, fen, split, split_equal)
 
-from .common import EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse, s, trace
 
 FUND_SURPLUS = "community_surplus"
 SEED = "seeds/001 Suixi §1"
@@ -139,20 +139,20 @@ def settle_one(inputs: CommunityInputs, params: CommunityParameters) -> Outcome:
     tier_amounts = split(S, [exact(w) for w in params.split])
     lead = _check(inputs, tier_amounts)
     out.add("county", "surplus", S, trace("§2.3", "the medical community's year-end surplus",
-                                          {"surplus": s(S)}, community=inputs.community))
+                                          {"surplus": plain(S)}, community=inputs.community))
     share: dict[str, Decimal] = {}
     for tier, amount in zip(TIERS, tier_amounts):
         members = sorted((i for i in inputs.institutions if i.tier == tier), key=lambda i: i.code)
         out.add("county", f"tier.{tier}", amount, trace(
-            "§2.3", "surplus split by `split` (6:3:1), largest remainder", {"surplus": s(S)},
-            {"split": s(params.split)}))
+            "§2.3", "surplus split by `split` (6:3:1), largest remainder", {"surplus": plain(S)},
+            {"split": plain(params.split)}))
         parts = split(amount, [exact(i.weight) for i in members]) if members else []
         for i, p in zip(members, parts):
             share[i.code] = p
             out.add(i.code, "share", p, trace(
                 "§2.3", "the tier's amount by weight within the tier, largest remainder (smaller code first)",
-                {"tier": tier, "tier_amount": s(amount), "weight": s(i.weight),
-                 "tier_weights": {m.code: s(m.weight) for m in members}}))
+                {"tier": tier, "tier_amount": plain(amount), "weight": plain(i.weight),
+                 "tier_weights": {m.code: plain(m.weight) for m in members}}))
         out.pool(f"tier {tier}", amount, [(i.code, "share") for i in members])
     out.pool("surplus by tier", S, [("county", f"tier.{t}") for t in TIERS])
 
@@ -161,13 +161,13 @@ def settle_one(inputs: CommunityInputs, params: CommunityParameters) -> Outcome:
         refuse([f"public_health_institutions: the lead's transfer of {transfer} needs at least one"])
     out.add(lead.code, "public_health_transfer", transfer, trace(
         "§2.3", "the lead hospital's share × public_health_rate, half-up",
-        {"share": s(share[lead.code])}, {"public_health_rate": s(params.public_health_rate)}))
+        {"share": plain(share[lead.code])}, {"public_health_rate": plain(params.public_health_rate)}))
     ph = sorted(inputs.public_health_institutions)
     received = dict(zip(ph, split_equal(transfer, len(ph))))
     for code in ph:
         out.add(code, "public_health_received", received[code], trace(
             "§2.3", "the lead's transfer in equal parts, largest remainder (smaller code first)",
-            {"public_health_transfer": s(transfer), "public_health_institutions": ph}))
+            {"public_health_transfer": plain(transfer), "public_health_institutions": ph}))
     out.pool("public_health_transfer", transfer, [(code, "public_health_received") for code in ph])
 
     payees = sorted(set(share) | set(ph))
@@ -175,8 +175,8 @@ def settle_one(inputs: CommunityInputs, params: CommunityParameters) -> Outcome:
         paid = share.get(code, Decimal("0.00")) - (transfer if code == lead.code else 0) + received.get(code, 0)
         out.add(code, "paid", paid, trace(
             "§2.3", "share − public_health_transfer (lead) + public_health_received (public-health institutions)",
-            {"share": s(share.get(code)), "public_health_transfer": s(transfer) if code == lead.code else None,
-             "public_health_received": s(received.get(code))}))
+            {"share": plain(share.get(code)), "public_health_transfer": plain(transfer) if code == lead.code else None,
+             "public_health_received": plain(received.get(code))}))
     out.pool("surplus", S, [(code, "paid") for code in payees])
     return out
 

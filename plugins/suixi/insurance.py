@@ -20,10 +20,10 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import ROLES, TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome
-from countypay.toolkit import exact, fen, show, split, split_equal
+from countypay.policy import ROLES, TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.toolkit import (Amount, EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
+                               exact, fen, show, split, split_equal)
 
-from .common import Amount, EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse, s, trace
 
 GROUPS = ("general", "chronic")
 GROUP_NAMES = {"general": ("一般人群", "General population"), "chronic": ("门诊慢病人群", "Chronic outpatients")}
@@ -102,7 +102,7 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
             budget = fen(mean * grp.population)
             out.add(c, f"{g}.budget", budget, trace(
                 "§2.2", "mean(per_capita_history, last years) × population, half-up",
-                {"per_capita_history": s(hist), "population": grp.population},
+                {"per_capita_history": plain(hist), "population": grp.population},
                 {"history_years": params.history_years}, mean=show(mean)))
             if len(hist) < params.history_years:
                 out.flag(c, f"{g}.short_history",
@@ -110,11 +110,11 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
                          f"{params.history_years}", "info")
             out.add(c, f"{g}.actual", grp.actual, trace(
                 "§2.2", "the year's insurance spending (outpatient + inpatient, critical-illness excluded)",
-                {"actual": s(grp.actual)}))
+                {"actual": plain(grp.actual)}))
             if budget >= grp.actual:
                 surplus = budget - grp.actual
                 out.add(c, f"{g}.surplus", surplus, trace(
-                    "§2.2", "budget − actual", {"budget": s(budget), "actual": s(grp.actual)}))
+                    "§2.2", "budget − actual", {"budget": plain(budget), "actual": plain(grp.actual)}))
                 shares = split(surplus, [exact(w) for w in weights])
                 paid = []
                 for tier, share, coef in zip(TIERS, shares, grp.assessment):
@@ -125,14 +125,14 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
                     out.add(c, f"{g}.{tier}", amount, trace(
                         "§2.2", "tier share (surplus split by the group's split, largest remainder) "
                         "× assessment coefficient, half-up, capped at the share",
-                        {"surplus": s(surplus), "assessment": s(coef)},
-                        {f"{g}_split": s(weights)}, share=s(share), institution=inst, role=role))
+                        {"surplus": plain(surplus), "assessment": plain(coef)},
+                        {f"{g}_split": plain(weights)}, share=plain(share), institution=inst, role=role))
                     if inst is not None:
                         attributed.setdefault((inst, f"insurance.{g}.{tier}"), []).append((c, amount))
                 retained = surplus - sum(paid, Decimal("0.00"))
                 out.add(c, f"{g}.community_retained", retained, trace(
                     "§2.2", "surplus − Σ tier amounts (what the coefficients withhold)",
-                    {"surplus": s(surplus), "tiers": s(dict(zip(TIERS, paid)))}))
+                    {"surplus": plain(surplus), "tiers": plain(dict(zip(TIERS, paid)))}))
                 out.pool(f"{c} {g} budget", budget, [(c, f"{g}.actual"), (c, f"{g}.surplus")])
                 out.pool(f"{c} {g} surplus", surplus,
                          [(c, f"{g}.{t}") for t in TIERS] + [(c, f"{g}.community_retained")])
@@ -143,16 +143,16 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
             else:
                 overspend = grp.actual - budget
                 out.add(c, f"{g}.overspend", overspend, trace(
-                    "§2.2", "actual − budget", {"budget": s(budget), "actual": s(grp.actual)}))
+                    "§2.2", "actual − budget", {"budget": plain(budget), "actual": plain(grp.actual)}))
                 out.add(c, f"{g}.community_borne", overspend, trace(
                     "§2.2", "the whole overspend, borne by the medical community",
-                    {"overspend": s(overspend)}, community=u.community))
+                    {"overspend": plain(overspend)}, community=u.community))
                 out.pool(f"{c} {g} actual", grp.actual, [(c, f"{g}.budget"), (c, f"{g}.overspend")])
                 out.pool(f"{c} {g} overspend", overspend, [(c, f"{g}.community_borne")])
             # Monthly advances: budget / 12, largest remainder, earlier months first.
             for m, amount in enumerate(split_equal(budget, 12), start=1):
                 out.add(c, f"{g}.advance.month{m:02d}", amount, trace(
-                    "§2.2", "budget / 12, largest remainder, earlier months first", {"budget": s(budget)}))
+                    "§2.2", "budget / 12, largest remainder, earlier months first", {"budget": plain(budget)}))
             out.pool(f"{c} {g} advances", budget, [(c, f"{g}.advance.month{m:02d}") for m in range(1, 13)])
 
     # The tier amounts, booked on the institutions of each unit's team (a reporting view of
@@ -160,7 +160,7 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
     for (inst, code), parts in sorted(attributed.items()):
         out.add(inst, code, sum((a for _, a in parts), Decimal("0.00")), trace(
             "§2.2", "Σ over the units whose team names this institution in the tier's role",
-            {unit: s(a) for unit, a in parts}, role=ROLE_OF_TIER[code.rsplit(".", 1)[1]]))
+            {unit: plain(a) for unit, a in parts}, role=ROLE_OF_TIER[code.rsplit(".", 1)[1]]))
     return out
 
 

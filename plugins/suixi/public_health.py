@@ -23,11 +23,11 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome
-from countypay.toolkit import exact, fen, rank_tiers, show, split
+from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.toolkit import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates,
+                               positive_sum, refuse,
+                               exact, fen, rank_tiers, show, split)
 
-from .common import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates,
-                     positive_sum, refuse, s, trace)
 
 SEED = "seeds/000 §3.2"
 
@@ -254,18 +254,18 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
         # Step 1: P_u → A_u, B_u, C_u by `ratios`, largest remainder.
         A, B, C = split(u.package, ratios)
         out.add(c, "package", u.package, trace(
-            "§2.1 inputs", "P_u, the unit's village-level BPHS capitation", {"package": s(u.package)}))
+            "§2.1 inputs", "P_u, the unit's village-level BPHS capitation", {"package": plain(u.package)}))
         for code, value, name in (("process.pool", A, "A_u"), ("objective.pool", B, "B_u"),
                                   ("effect.contribution", C, "C_u")):
             out.add(c, code, value, trace("§2.1 step 1", f"{name}: P_u split by ratios, largest remainder",
-                                          {"package": s(u.package)}, {"ratios": s(params.ratios)}))
+                                          {"package": plain(u.package)}, {"ratios": plain(params.ratios)}))
         out.pool(f"{c} package", u.package,
                  [(c, "process.pool"), (c, "objective.pool"), (c, "effect.contribution")])
 
         # Step 2: quality coefficient q_u.
         q = sum((w * exact(sc) for w, sc in zip(qw, u.quarter_scores)), Fraction(0)) / 100
-        q_trace = {"q": show(q), "quarter_scores": s(u.quarter_scores),
-                   "quarter_weights": s(params.quarter_weights)}
+        q_trace = {"q": show(q), "quarter_scores": plain(u.quarter_scores),
+                   "quarter_weights": plain(params.quarter_weights)}
 
         # Step 3: process evaluation, per sub-project: earned half-up, capped at b_j.
         budgets = split(A, sub_w)
@@ -275,25 +275,25 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
                 credits = u.credits.get(sp.code, Decimal(0))
                 raw = exact(credits) * q * exact(sp.price_per_credit)
                 formula = "min(half-up(credits × q × price_per_credit), b_j)"
-                used = {"credits": s(credits), **q_trace}
-                par = {"price_per_credit": s(sp.price_per_credit), "weight": s(sp.weight)}
+                used = {"credits": plain(credits), **q_trace}
+                par = {"price_per_credit": plain(sp.price_per_credit), "weight": plain(sp.weight)}
             else:
                 raw = exact(b) * q
                 formula = "min(half-up(b_j × q), b_j)"
-                used, par = q_trace, {"weight": s(sp.weight)}
+                used, par = q_trace, {"weight": plain(sp.weight)}
             earned = min(fen(raw), b)
             earned_parts.append(earned)
             out.add(c, f"process.{sp.code}.earned", earned, trace(
-                "§2.1 step 3", formula, used, par, budget=s(b), exact=show(raw),
+                "§2.1 step 3", formula, used, par, budget=plain(b), exact=show(raw),
                 capped=fen(raw) > b))
         paid = sum(earned_parts, Decimal("0.00"))
         deducted = A - paid
         out.add(c, "process.paid", paid, trace(
-            "§2.1 step 3", "Σ_j earned_j", {"earned": {sp.code: s(e) for sp, e in
+            "§2.1 step 3", "Σ_j earned_j", {"earned": {sp.code: plain(e) for sp, e in
                                                         zip(params.subprojects, earned_parts)}},
-            sub_budgets={sp.code: s(b) for sp, b in zip(params.subprojects, budgets)}, **q_trace))
+            sub_budgets={sp.code: plain(b) for sp, b in zip(params.subprojects, budgets)}, **q_trace))
         out.add(c, "process.deducted", deducted, trace(
-            "§2.1 step 3", "A_u − process.paid", {"A_u": s(A), "process.paid": s(paid)}))
+            "§2.1 step 3", "A_u − process.paid", {"A_u": plain(A), "process.paid": plain(paid)}))
         out.pool(f"{c} process", A, [(c, "process.paid"), (c, "process.deducted")])
         out.pool(f"{c} process.paid", paid, [(c, f"process.{sp.code}.earned") for sp in params.subprojects])
 
@@ -313,16 +313,16 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
                 reason = "no attainment given" if att is None else "below benchmark"
             out.add(c, f"objective.{o.code}.paid", obj_paid[-1], trace(
                 "§2.1 step 4", "its budget when attainment ≥ benchmark and no veto event, else 0",
-                {"attainment": s(att), "vetoes": list(u.vetoes)},
-                {"benchmark": s(o.benchmark), "weight": s(o.weight), "vetoes": list(o.vetoes)},
-                budget=s(b), result=reason))
+                {"attainment": plain(att), "vetoes": list(u.vetoes)},
+                {"benchmark": plain(o.benchmark), "weight": plain(o.weight), "vetoes": list(o.vetoes)},
+                budget=plain(b), reason=reason))
         o_paid = sum(obj_paid, Decimal("0.00"))
         o_deducted = B - o_paid
         out.add(c, "objective.paid", o_paid, trace(
             "§2.1 step 4", "Σ budgets of the attained indicators",
-            {"paid": {o.code: s(p) for o, p in zip(params.objectives, obj_paid)}}))
+            {"paid": {o.code: plain(p) for o, p in zip(params.objectives, obj_paid)}}))
         out.add(c, "objective.deducted", o_deducted, trace(
-            "§2.1 step 4", "B_u − objective.paid", {"B_u": s(B), "objective.paid": s(o_paid)}))
+            "§2.1 step 4", "B_u − objective.paid", {"B_u": plain(B), "objective.paid": plain(o_paid)}))
         out.pool(f"{c} objective", B, [(c, "objective.paid"), (c, "objective.deducted")])
         out.pool(f"{c} objective.paid", o_paid, [(c, f"objective.{o.code}.paid") for o in params.objectives])
 
@@ -345,14 +345,14 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
         n = ranking.n
         out.add(scope, "effect.pool", E, trace(
             "§2.1 step 5", "E = Σ_u (C_u + process.deducted_u + objective.deducted_u)",
-            {u.code: {"C_u": s(into_effect[u.code][0]), "process.deducted": s(into_effect[u.code][1]),
-                      "objective.deducted": s(into_effect[u.code][2])} for u in units},
-            {"effect_tiers": s(params.effect_tiers), "effect_scope": params.effect_scope},
-            eligible_n=n, tier_amounts=s(ranking.tier_amounts),
+            {u.code: {"C_u": plain(into_effect[u.code][0]), "process.deducted": plain(into_effect[u.code][1]),
+                      "objective.deducted": plain(into_effect[u.code][2])} for u in units},
+            {"effect_tiers": plain(params.effect_tiers), "effect_scope": params.effect_scope},
+            eligible_n=n, tier_amounts=plain(ranking.tier_amounts),
             tier_ranks=[[lo, hi] if lo <= hi else [] for lo, hi in ranking.tier_ranks]))
         out.add(scope, "effect.undistributed", ranking.undistributed, trace(
             "§2.1 step 5", "the amounts of tiers that hold no rank (ceil(cut_k·N) = ceil(cut_k−1·N))",
-            {"eligible_n": n}, {"effect_tiers": s(params.effect_tiers)},
+            {"eligible_n": n}, {"effect_tiers": plain(params.effect_tiers)},
             empty_tiers=[k + 1 for k, (lo, hi) in enumerate(ranking.tier_ranks) if hi < lo]))
         undistributed_total += ranking.undistributed
         for u in units:
@@ -360,7 +360,7 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
             if d is None:
                 effect_paid[u.code] = Decimal("0.00")
                 out.add(u.code, "effect.paid", effect_paid[u.code], trace(
-                    "§2.1 step 5", "0: not eligible for the ranking", {"spending_per_capita": s(
+                    "§2.1 step 5", "0: not eligible for the ranking", {"spending_per_capita": plain(
                         u.spending_per_capita.model_dump() if u.spending_per_capita else None)},
                     reason=why, scope=scope))
                 continue
@@ -369,12 +369,12 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
             out.add(u.code, "effect.paid", r.amount, trace(
                 "§2.1 step 5", "the fen amount of its position in its tier; a tie group shares the "
                 "amounts of the positions it occupies equally (largest remainder, smaller code first)",
-                {"spending_per_capita": s(u.spending_per_capita.model_dump())},
-                {"effect_tiers": s(params.effect_tiers)},
+                {"spending_per_capita": plain(u.spending_per_capita.model_dump())},
+                {"effect_tiers": plain(params.effect_tiers)},
                 delta=show(d, 10), rank=r.rank, eligible_n=n,
                 tier=None if r.tier is None else r.tier + 1,
                 tie_group=list(r.tie_group), positions=list(r.positions),
-                scope=scope, pool=s(E)))
+                scope=scope, pool=plain(E)))
         out.pool(f"effect {scope}", E, [(u.code, "effect.paid") for u in units] + [(scope, "effect.undistributed")])
         out.pool(f"effect {scope} sources", E, [(u.code, code) for u in units for code in
                                                 ("effect.contribution", "process.deducted", "objective.deducted")])
@@ -393,8 +393,8 @@ def settle(inputs: PublicHealthInputs, params: PublicHealthParameters, period: P
         total = earned_total[c] + effect_paid[c]
         out.add(c, "total", total, trace(
             "§2.1 step 6", "process.paid + objective.paid + effect.paid",
-            {"process.paid": s(out.value(c, "process.paid")), "objective.paid": s(out.value(c, "objective.paid")),
-             "effect.paid": s(effect_paid[c])}))
+            {"process.paid": plain(out.value(c, "process.paid")), "objective.paid": plain(out.value(c, "objective.paid")),
+             "effect.paid": plain(effect_paid[c])}))
         out.pool(f"{c} total", total, [(c, "process.paid"), (c, "objective.paid"), (c, "effect.paid")])
     packages = sum((u.package for u in inputs.units), Decimal("0.00"))
     out.pool("packages", packages, [(u.code, "total") for u in inputs.units] + [("county", "effect.undistributed")])
@@ -417,13 +417,13 @@ def _village_share(inputs: PublicHealthInputs, params: PublicHealthParameters, p
     required = fen(exact(S) * m)
     shortfall = max(fen(exact(S) * m - exact(packages)), Decimal("0.00"))
     share = exact(packages) / exact(S) if S else None
-    used = {"bphs_subsidies": s(S), "package.total": s(packages)}
+    used = {"bphs_subsidies": plain(S), "package.total": plain(packages)}
     out.add("county", "village_share.required", required, trace(
         "§2.1 compliance", "bphs_subsidies × village_share_min, half-up", used,
-        {"village_share_min": s(params.village_share_min)}))
+        {"village_share_min": plain(params.village_share_min)}))
     out.add("county", "village_share.shortfall", shortfall, trace(
         "§2.1 compliance", "max(bphs_subsidies × village_share_min − Σ P_u, 0), half-up", used,
-        {"village_share_min": s(params.village_share_min)}))
+        {"village_share_min": plain(params.village_share_min)}))
     pct = "n/a" if share is None else f"{show(share * 100, 2)} %"
     if exact(packages) < exact(S) * m:
         out.flag("county", "village_share",

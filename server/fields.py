@@ -1,18 +1,24 @@
-"""Field types and small helpers the three Suixi components share."""
+"""Field types and checks every plugin's input and parameter shapes share.
+
+Numbers stay exact `Decimal`s; a code that becomes part of a line code has no dots or spaces.
+"""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Sequence
+from typing import Annotated, Sequence
 
 from pydantic import AfterValidator, Field
 
-from countypay.toolkit import InputError
+from .errors import InputError
 
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 """A non-negative amount in yuan with at most 2 decimals."""
 Ratio = Annotated[Decimal, Field(ge=0, le=1)]
+"""A share between 0 and 1."""
 Score = Annotated[Decimal, Field(ge=0, le=100)]
+"""An assessment score from 0 to 100."""
 Weight = Annotated[Decimal, Field(ge=0)]
+"""A non-negative weight that splits money in proportion."""
 Amount = Annotated[Decimal, Field(ge=0)]
 """A non-negative exact figure that is not paid out (credits, per-capita spending)."""
 ItemCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -47,28 +53,6 @@ def duplicates(codes: Sequence[str], where: str) -> list[str]:
 
 
 def refuse(problems: list[str]) -> None:
+    """Raise the input problems found, if any, as one InputError."""
     if problems:
         raise InputError("inputs", problems)
-
-
-def trace(step: str, formula: str, inputs: dict[str, Any] | None = None,
-          parameters: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
-    """A line's explanation: the POLICIES.md step, the formula, the inputs and parameters used."""
-    out: dict[str, Any] = {"step": step, "formula": formula}
-    if inputs:
-        out["inputs"] = inputs
-    if parameters:
-        out["parameters"] = parameters
-    out.update(more)
-    return out
-
-
-def s(x: Any) -> Any:
-    """A trace value: Decimals as strings, lists and dicts element-wise."""
-    if isinstance(x, dict):
-        return {str(k): s(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [s(v) for v in x]
-    if isinstance(x, Decimal):
-        return str(x)
-    return x
