@@ -69,12 +69,14 @@ def _plain(value: Any) -> str:
 
 
 def explain(trace: Any) -> str:
-    """A trace as one readable line: the formula, then each input used."""
+    """A trace as one readable line: the step and formula, then each input, parameter and
+    finding used."""
     if not isinstance(trace, dict):
         return _plain(trace)
-    inputs = "; ".join(f"{k} = {_plain(v)}" for k, v in trace.items() if k != "formula")
-    formula = trace.get("formula", "")
-    return f"{formula} ({inputs})" if formula and inputs else formula or inputs
+    used = "; ".join(f"{k} = {_plain(v)}" for part in ("inputs", "parameters", "result")
+                     for k, v in (trace.get(part) or {}).items())
+    head = ": ".join(x for x in (trace.get("step"), trace.get("formula")) if x)
+    return f"{head} ({used})" if head and used else head or used
 
 
 def _yes_no(value: Optional[bool]) -> str:

@@ -25,7 +25,7 @@ from .fields import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, 
 from .yamlio import load as read_yaml
 from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Month, Period
-from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome
+from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
 
 __all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Ratio", "Score", "Weight",
            "duplicates", "positive_sum", "refuse", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
@@ -170,10 +170,10 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
     F = exact(inputs.fund)
     rate = exact(params.risk_fund_rate)
     r0, d = part(F, rate)
-    out.add("county", "fund", fen(F), {"formula": "F, the year's purchase fund"})
-    out.add("county", "risk_fund.opening", r0,
-            {"formula": "R0 = F × risk_fund_rate, half-up", "F": str(inputs.fund), "risk_fund_rate": show(rate)})
-    out.add("county", "distributable", d, {"formula": "D = F − R0", "F": str(inputs.fund), "R0": str(r0)})
+    out.add("county", "fund", fen(F), trace("§3.1 inputs", "F, the year's purchase fund", {"F": inputs.fund}))
+    out.add("county", "risk_fund.opening", r0, trace(
+        "§3.1 step 1", "R0 = F × risk_fund_rate, half-up", {"F": inputs.fund}, {"risk_fund_rate": show(rate)}))
+    out.add("county", "distributable", d, trace("§3.1 step 1", "D = F − R0", {"F": inputs.fund, "R0": r0}))
 
     q: dict[str, Fraction] = {}
     month_q: dict[str, dict[str, Fraction]] = {}
@@ -188,9 +188,9 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
         q[inst.code] = sum(month_q[inst.code].values(), Fraction(0))
     total_q = sum(q.values(), Fraction(0))
     price = exact(d) / total_q if total_q else Fraction(0)
-    out.add("county", "price", round_half_up(price, 4),
-            {"formula": "p = D / ΣQ (shown to 4 decimals, exact in use)", "D": str(d),
-             "total_equivalents": show(total_q), "exact": show(price, 10)}, unit="yuan/equivalent")
+    out.add("county", "price", round_half_up(price, 4), trace(
+        "§3.1 step 3", "p = D / ΣQ (shown to 4 decimals, exact in use)",
+        {"D": d, "total_equivalents": show(total_q)}, exact=show(price, 10)), unit="yuan/equivalent")
 
     pay: dict[str, Fraction] = {}
     clawback: dict[str, Fraction] = {}
@@ -218,32 +218,33 @@ def work_equivalents(inputs: WorkEquivalentInputs, params: WorkEquivalentParamet
         k = inst.code
         topup = shortfall[k] * cut
         paid = fen(pay[k] + topup)
-        out.add(k, "equivalents", round_half_up(q[k], 2),
-                {"formula": "Q = Σ months Σ items count × equivalent × (1 − noncompliant_ratio) × quality",
-                 "by_month": {m: show(v) for m, v in sorted(month_q[k].items())}}, unit="equivalent")
-        out.add(k, "raw", fen(raw[k]),
-                {"formula": "raw = Q × p × performance / 100", "Q": show(q[k]), "p": show(price, 10),
-                 "performance": str(inst.performance)})
-        out.add(k, "cap_clawback", fen(clawback[k]),
-                {"formula": "max(raw − cap_rate × previous_payment, 0)",
-                 "cap_rate": None if params.cap_rate is None else str(params.cap_rate),
-                 "previous_payment": None if inst.previous_payment is None else str(inst.previous_payment)})
-        out.add(k, "floor_topup", fen(topup),
-                {"formula": "shortfall below floor_rate × previous_payment, × cut when the money is short",
-                 "shortfall": show(shortfall[k]), "cut": show(cut),
-                 "floor_rate": None if params.floor_rate is None else str(params.floor_rate)})
-        out.add(k, "paid", paid, {"formula": "paid = raw − cap_clawback + floor_topup (exact, then half-up)",
-                                  "exact": show(pay[k] + topup)})
+        out.add(k, "equivalents", round_half_up(q[k], 2), trace(
+            "§3.1 step 2", "Q = Σ months Σ items count × equivalent × (1 − noncompliant_ratio) × quality",
+            {"by_month": {m: show(v) for m, v in sorted(month_q[k].items())}}, exact=show(q[k])),
+            unit="equivalent")
+        out.add(k, "raw", fen(raw[k]), trace(
+            "§3.1 step 4", "raw = Q × p × performance / 100",
+            {"Q": show(q[k]), "p": show(price, 10), "performance": inst.performance}))
+        out.add(k, "cap_clawback", fen(clawback[k]), trace(
+            "§3.1 step 5", "max(raw − cap_rate × previous_payment, 0)",
+            {"previous_payment": inst.previous_payment}, {"cap_rate": params.cap_rate}))
+        out.add(k, "floor_topup", fen(topup), trace(
+            "§3.1 step 5", "shortfall below floor_rate × previous_payment, × cut when the money is short",
+            {"previous_payment": inst.previous_payment}, {"floor_rate": params.floor_rate},
+            shortfall=show(shortfall[k]), cut=show(cut)))
+        out.add(k, "paid", paid, trace(
+            "§3.1 step 6", "paid = raw − cap_clawback + floor_topup (exact, then half-up)",
+            exact=show(pay[k] + topup)))
         for month, value in sorted(month_q[k].items()):  # the monthly trend, for reports
-            out.add(k, f"equivalents.{month}", round_half_up(value, 2),
-                    {"formula": "Q of the month", "exact": show(value)}, unit="equivalent")
+            out.add(k, f"equivalents.{month}", round_half_up(value, 2), trace(
+                "§3.1 step 2", "Q of the month", {"month": month}, exact=show(value)), unit="equivalent")
         if inst.population:
-            out.add(k, "per_capita", fen(exact(paid) / inst.population),
-                    {"formula": "paid / population served", "paid": str(paid), "population": inst.population})
+            out.add(k, "per_capita", fen(exact(paid) / inst.population), trace(
+                "§3.1 reports", "paid / population served", {"paid": paid, "population": inst.population}))
         paid_lines.append(paid)
     closing = fen(F - sum((exact(p) for p in paid_lines), Fraction(0)))
-    out.add("county", "risk_fund.closing", closing,
-            {"formula": "F − Σ paid, carried to next year", "F": str(inputs.fund)})
+    out.add("county", "risk_fund.closing", closing, trace(
+        "§3.1 step 6", "F − Σ paid, carried to next year", {"F": inputs.fund}))
     out.pool("fund", fen(F), [(i.code, "paid") for i in inputs.institutions] + [("county", "risk_fund.closing")])
     out.pool("fund.opening", fen(F), [("county", "risk_fund.opening"), ("county", "distributable")])
     return out

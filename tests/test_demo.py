@@ -77,11 +77,11 @@ def test_suixi_public_health_effect_pool_and_ranked_units(gql):
     assert pool > 0
     effect = run["effect"]["nodes"]
     assert run["effect"]["totalCount"] == 232
-    ranked = [n for n in effect if "rank" in n["trace"]]
+    ranked = [n for n in effect if "rank" in n["trace"]["result"]]
     assert len(ranked) > 200
-    assert all("tier" in n["trace"] for n in ranked)
-    assert sorted({n["trace"]["tier"] for n in ranked} - {None}) == [1, 2, 3, 4]
-    assert any(n["trace"]["tie_group"] for n in ranked)  # U011 and U012 changed alike
+    assert all("tier" in n["trace"]["result"] for n in ranked)
+    assert sorted({n["trace"]["result"]["tier"] for n in ranked} - {None}) == [1, 2, 3, 4]
+    assert any(n["trace"]["result"]["tie_group"] for n in ranked)  # U011 and U012 changed alike
     paid = sum(Decimal(n["amount"]) for n in effect)
     assert paid + Decimal(run["undistributed"]["nodes"][0]["amount"]) == pool
     share = [f for f in run["flags"] if f["code"] == "village_share"]

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from countypay.app import Settings, create_app
 from countypay.auth import create_token
 from countypay.exports import _sheet, explain
+from countypay.policy import trace
 from countypay.load import import_bundle
 from countypay.settle import line_values, settle
 
@@ -68,7 +69,7 @@ def test_settlement_xlsx_has_header_block_lines_and_exact_money(store):
     assert block["期间"] == "2024" and block["状态"] == "草稿" and len(block["输入哈希"]) == 64
     assert list(lines[0]) == ["对象", "项目", "单位", "金额/数值", "计算说明"]
     paid = {(l["对象"], l["项目"]): l for l in lines}[("B", "paid")]
-    assert paid["单位"] == "元" and paid["计算说明"].startswith("paid =")
+    assert paid["单位"] == "元" and paid["计算说明"].startswith("§3.1 step 6: paid =")
     price = {(l["对象"], l["项目"]): l for l in lines}[("county", "price")]
     assert price["单位"] == "元/当量" and "D = 9000.00" in price["计算说明"]
     # the stored cell is the exact decimal, with a two-place money format
@@ -126,9 +127,10 @@ def test_bad_export_requests(store):
 
 
 def test_trace_is_explained_in_one_line():
-    assert explain({"formula": "D = F − R0", "F": "10000.00", "R0": "1E+3", "cap": None}) == \
-        "D = F − R0 (F = 10000.00; R0 = 1000; cap = —)"
-    assert explain({"formula": "F"}) == "F"
+    assert explain(trace("§3.1 step 1", "D = F − R0", {"F": "10000.00", "R0": "1E+3"}, {"cap": None},
+                         exact="999.5")) == \
+        "§3.1 step 1: D = F − R0 (F = 10000.00; R0 = 1000; cap = —; exact = 999.5)"
+    assert explain(trace("§3.1", "F")) == "§3.1: F"
 
 
 def test_stored_text_never_becomes_a_spreadsheet_formula():

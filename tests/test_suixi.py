@@ -76,7 +76,7 @@ def test_public_health_rejects_malformed_input():
 def test_effect_trace_names_delta_rank_tier_and_tie_group():
     from countypay import cases
     result = cases.run(cases.load(CASES / "public-health-12-units-ties-vetoes.case.yaml"))
-    traces = {l.entity: l.trace for l in result.computation.outcome.lines if l.code == "effect.paid"}
+    traces = {l.entity: l.trace["result"] for l in result.computation.outcome.lines if l.code == "effect.paid"}
     assert traces["U05"]["delta"] == "-0.1" and traces["U05"]["tier"] == 1
     assert traces["U05"]["tie_group"] == ["U05", "U09"] and traces["U05"]["positions"] == [1, 2]
     assert traces["U01"]["rank"] == 3 and traces["U01"]["tier"] == 2 and traces["U01"]["tie_group"] == []

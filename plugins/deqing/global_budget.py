@@ -27,7 +27,7 @@ from typing import Annotated, Mapping, Optional
 from pydantic import Field, field_validator
 
 from countypay.toolkit import InputError
-from countypay.policy import Facts, IndicatorDef, LineSpec, Model, Outcome
+from countypay.policy import Facts, IndicatorDef, LineSpec, Model, Outcome, trace
 from countypay.period import Period
 from countypay.toolkit import exact, fen, part, show, split, split_equal
 
@@ -150,12 +150,11 @@ def settle(inputs: GlobalBudgetInputs, params: GlobalBudgetParameters, period: P
     B = inputs.funding if capped else uncapped
     if params.cap_by_funding and inputs.funding is None:
         out.flag("county", "budget", "cap_by_funding is on but no funding was given: the budget is not capped")
-    out.add("county", "budget", B, {
-        "formula": "B = previous_spending × (1 + growth_rate), half-up; ≤ funding when cap_by_funding",
-        "inputs": {"previous_spending": str(inputs.previous_spending),
-                   "funding": None if inputs.funding is None else str(inputs.funding)},
-        "parameters": {"growth_rate": str(params.growth_rate), "cap_by_funding": params.cap_by_funding},
-        "uncapped": str(uncapped), "capped": capped})
+    out.add("county", "budget", B, trace(
+        "§4.1 step 1", "B = previous_spending × (1 + growth_rate), half-up; ≤ funding when cap_by_funding",
+        {"previous_spending": inputs.previous_spending, "funding": inputs.funding},
+        {"growth_rate": params.growth_rate, "cap_by_funding": params.cap_by_funding},
+        uncapped=uncapped, capped=capped))
 
     # 2. Monthly per-head standard t_g = B × w_g / Σ_g w_g × member_months_g, county-wide.
     #    A group with no members anywhere still has its standard (the rate a member of it would
@@ -167,11 +166,10 @@ def settle(inputs: GlobalBudgetInputs, params: GlobalBudgetParameters, period: P
                                     f"so the budget {B} cannot be priced per head"])
     standard = {g: exact(B) * weights[g] / denominator if denominator else Fraction(0) for g in weights}
     for g in weights:
-        out.add("county", f"standard.{g}", fen(standard[g]), {
-            "formula": "t_g = B × w_g / Σ_g (w_g × member_months_g), shown to the fen, exact in use",
-            "inputs": {"B": str(B), "member_months": members[g]},
-            "parameters": {"group_weights": {k: str(v) for k, v in params.group_weights.items()}},
-            "weighted_member_months": show(denominator), "exact": show(standard[g], 10)})
+        out.add("county", f"standard.{g}", fen(standard[g]), trace(
+            "§4.1 step 2", "t_g = B × w_g / Σ_g (w_g × member_months_g), shown to the fen, exact in use",
+            {"B": B, "member_months": members[g]}, {"group_weights": params.group_weights},
+            weighted_member_months=show(denominator), exact=show(standard[g], 10)))
 
     # 3. Community budgets B_c = Σ_g t_g × member_months_{c,g}, split from B (largest remainder);
     #    monthly prepayment B_c / 12 (largest remainder, earlier months first).
@@ -180,53 +178,51 @@ def settle(inputs: GlobalBudgetInputs, params: GlobalBudgetParameters, period: P
     out.pool("budget", B, [(c.code, "budget") for c in inputs.communities])
     for c, exact_budget, budget in zip(inputs.communities, raw, budgets):
         f = exact(c.assessment_score) / 100
-        out.add(c.code, "budget", budget, {
-            "formula": "B_c = Σ_g t_g × member_months_{c,g}, split from B by largest remainder",
-            "inputs": {"B": str(B), "member_months": dict(c.member_months)},
-            "parameters": {"standards": {g: show(t, 10) for g, t in standard.items()}},
-            "exact": show(exact_budget)})
-        out.add(c.code, "actual", c.actual, {"formula": "pooled-fund spending of the community's insured, "
-                                             "wherever they were treated", "inputs": {"actual": str(c.actual)}})
+        out.add(c.code, "budget", budget, trace(
+            "§4.1 step 3", "B_c = Σ_g t_g × member_months_{c,g}, split from B by largest remainder",
+            {"B": B, "member_months": dict(c.member_months)},
+            {"standards": {g: show(t, 10) for g, t in standard.items()}}, exact=show(exact_budget)))
+        out.add(c.code, "actual", c.actual, trace(
+            "§4.1 inputs", "pooled-fund spending of the community's insured, wherever they were treated",
+            {"actual": c.actual}))
 
         # 4. Balance = B_c − actual_c: surplus (≥ 0) or overspend.
         balance = budget - c.actual
         if balance >= 0:
             kept_ratio = 1 - a + a * f
             retained, returned = part(balance, kept_ratio)
-            out.add(c.code, "surplus", balance, {"formula": "surplus = B_c − actual",
-                                                 "inputs": {"B_c": str(budget), "actual": str(c.actual)}})
-            out.add(c.code, "surplus.retained", retained, {
-                "formula": "surplus × ((1 − assessed_share) + assessed_share × f), half-up; f = score / 100",
-                "inputs": {"surplus": str(balance), "assessment_score": str(c.assessment_score)},
-                "parameters": {"assessed_share": str(params.assessed_share)}, "ratio": show(kept_ratio)})
-            out.add(c.code, "surplus.returned", returned, {
-                "formula": "surplus − retained, back to the fund",
-                "inputs": {"surplus": str(balance), "retained": str(retained)}})
+            out.add(c.code, "surplus", balance, trace(
+                "§4.1 step 4", "surplus = B_c − actual", {"B_c": budget, "actual": c.actual}))
+            out.add(c.code, "surplus.retained", retained, trace(
+                "§4.1 step 4", "surplus × ((1 − assessed_share) + assessed_share × f), half-up; f = score / 100",
+                {"surplus": balance, "assessment_score": c.assessment_score},
+                {"assessed_share": params.assessed_share}, ratio=show(kept_ratio)))
+            out.add(c.code, "surplus.returned", returned, trace(
+                "§4.1 step 4", "surplus − retained, back to the fund", {"surplus": balance, "retained": retained}))
             out.pool(f"surplus.{c.code}", balance, [(c.code, "surplus.retained"), (c.code, "surplus.returned")])
             out.pool(f"balance.{c.code}", budget, [(c.code, "actual"), (c.code, "surplus")])
         else:
             overspend = -balance
             borne_ratio = base * (1 - a * f)
             borne, covered = part(overspend, borne_ratio)
-            out.add(c.code, "overspend", overspend, {"formula": "overspend O = actual − B_c",
-                                                     "inputs": {"B_c": str(budget), "actual": str(c.actual)}})
-            out.add(c.code, "overspend.borne", borne, {
-                "formula": "O × overspend_base_ratio × (1 − assessed_share × f), half-up; f = score / 100",
-                "inputs": {"overspend": str(overspend), "assessment_score": str(c.assessment_score)},
-                "parameters": {"overspend_base_ratio": str(params.overspend_base_ratio),
-                               "assessed_share": str(params.assessed_share)}, "ratio": show(borne_ratio)})
-            out.add(c.code, "overspend.fund_covered", covered, {
-                "formula": "O − borne, covered by the fund",
-                "inputs": {"overspend": str(overspend), "borne": str(borne)}})
+            out.add(c.code, "overspend", overspend, trace(
+                "§4.1 step 4", "overspend O = actual − B_c", {"B_c": budget, "actual": c.actual}))
+            out.add(c.code, "overspend.borne", borne, trace(
+                "§4.1 step 4", "O × overspend_base_ratio × (1 − assessed_share × f), half-up; f = score / 100",
+                {"overspend": overspend, "assessment_score": c.assessment_score},
+                {"overspend_base_ratio": params.overspend_base_ratio, "assessed_share": params.assessed_share},
+                ratio=show(borne_ratio)))
+            out.add(c.code, "overspend.fund_covered", covered, trace(
+                "§4.1 step 4", "O − borne, covered by the fund", {"overspend": overspend, "borne": borne}))
             out.pool(f"overspend.{c.code}", overspend,
                      [(c.code, "overspend.borne"), (c.code, "overspend.fund_covered")])
             out.pool(f"balance.{c.code}", c.actual, [(c.code, "budget"), (c.code, "overspend")])
 
         months = split_equal(budget, 12)
         for m, amount in enumerate(months, start=1):
-            out.add(c.code, f"prepayment.month{m:02d}", amount, {
-                "formula": "B_c / 12 by largest remainder, earlier months first",
-                "inputs": {"B_c": str(budget)}, "month": f"{period.year}-{m:02d}"})
+            out.add(c.code, f"prepayment.month{m:02d}", amount, trace(
+                "§4.1 step 3", "B_c / 12 by largest remainder, earlier months first", {"B_c": budget},
+                month=f"{period.year}-{m:02d}"))
         out.pool(f"prepayment.{c.code}", budget, [(c.code, f"prepayment.month{m:02d}") for m in range(1, 13)])
     return out
 
