@@ -280,4 +280,10 @@ def schema_export(path: Path = typer.Option(Path("schema/schema.graphql"), help=
 
 
 def main() -> None:  # pragma: no cover - console script
-    app()
+    from .host import PluginError
+
+    try:
+        app()
+    except PluginError as e:
+        err.print(f"countypay: {e}", markup=False, highlight=False)
+        raise SystemExit(2) from None

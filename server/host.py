@@ -19,22 +19,31 @@ def plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     return pm
 
 
+class PluginError(ValueError):
+    """An installed plugin breaks the contract; countypay refuses to start with it."""
+
+
 class Registry:
     """The policies and indicators that the registered plugins declare."""
 
     def __init__(self, pm: pluggy.PluginManager):
+        try:
+            pm.check_pending()  # a hook implementation with no specification: a misspelt name
+        except pluggy.PluginValidationError as e:
+            raise PluginError(f"plugin {pm.get_name(e.plugin) or e.plugin!r}: {e}; the hooks are "
+                              f"{', '.join(sorted(n for n in dir(hookspecs) if n.startswith('countypay_')))}") from None
         self.pm = pm
         self.policies: dict[str, Policy] = {}
         for batch in pm.hook.countypay_policies():
             for policy in batch:
                 if policy.code in self.policies:
-                    raise ValueError(f"two plugins declare the policy {policy.code!r}")
+                    raise PluginError(f"two plugins declare the policy {policy.code!r}")
                 self.policies[policy.code] = policy
         self.indicators: dict[str, IndicatorDef] = {}
         for ind in [i for p in self.policies.values() for i in p.indicators] + [
                 i for batch in pm.hook.countypay_indicators() for i in batch]:
             if self.indicators.setdefault(ind.code, ind) != ind:
-                raise ValueError(f"indicator {ind.code!r} is declared twice, differently")
+                raise PluginError(f"indicator {ind.code!r} is declared twice, differently")
 
     def policy(self, code: str) -> Policy:
         try:

@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pluggy
 import pytest
 from countypay import cases, host
 from countypay.errors import InputError
@@ -65,18 +64,22 @@ def test_parameters_resolve_by_date_then_county_then_run(out_of_tree):
         resolve(policy, comp, Period.parse("2024"), run={"bonus": "lots"})
 
 
-def test_a_misspelt_hook_fails_at_registration():
-    from countypay.hookspecs import hookimpl
-
-    class Typo:
-        @hookimpl
-        def countypay_polices(self):  # misspelt
-            return []
-
-    pm = host.plugin_manager(load_entry_points=False)
-    pm.register(Typo())
-    with pytest.raises(pluggy.PluginValidationError):
-        pm.check_pending()
+def test_a_misspelt_hook_is_refused_by_the_real_registry(tmp_path, monkeypatch):
+    """An installed plugin whose hook is misspelt stops countypay at start-up, naming it."""
+    site = tmp_path / "site"
+    (site / "countypay_typo").mkdir(parents=True)
+    (site / "countypay_typo" / "__init__.py").write_text(
+        "from countypay.hookspecs import hookimpl\n\n@hookimpl\ndef countypay_polices():\n    return []\n")
+    info = site / "countypay_typo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: countypay-typo\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[countypay.policies]\ntypo = countypay_typo\n")
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        with pytest.raises(host.PluginError, match="countypay_polices.*countypay_policies"):
+            host.Registry(host.plugin_manager())
+    finally:
+        sys.modules.pop("countypay_typo", None)
 
 
 def test_the_bundled_policies_register_like_any_other():
