@@ -30,7 +30,7 @@ from .canonical import jsonable
 from .errors import InputError, problems
 from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
                      IndicatorValue, Institution, ParameterOverride, Province, ServiceCount,
-                     ServiceItem, Unit, UnitMember, UnitPopulation)
+                     ServiceItem, Task, Transfer, Unit, UnitMember, UnitPopulation)
 from .period import Month, Period, _month
 from .policy import ROLES, TIERS, Model
 
@@ -78,6 +78,7 @@ class InstitutionRow(Row):
     tier: Literal[TIERS]  # type: ignore[valid-type]
     name_zh: str = Field(min_length=1)
     name_en: str = ""
+    parent: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
 
 class UnitRow(Row):
@@ -144,6 +145,38 @@ class FundRow(Row):
     _period = field_validator("period")(lambda v: _period(v))
 
 
+class TransferRow(Row):
+    county: str = Code
+    period: str
+    hop: str = Code
+    received_on: date
+    sent_on: date
+    amount_received: Decimal = Field(ge=0, decimal_places=2, max_digits=18)
+    matching: Decimal = Field(default=Decimal("0.00"), ge=0, decimal_places=2, max_digits=18)
+    amount_sent: Decimal = Field(ge=0, decimal_places=2, max_digits=18)
+
+    _period = field_validator("period")(lambda v: _period(v))
+
+    @field_validator("sent_on")
+    @classmethod
+    def _sent_after_received(cls, v: date, info) -> date:
+        received = info.data.get("received_on")
+        if received is not None and v < received:
+            raise ValueError(f"{v} is before received_on {received}: money is sent on after it arrives")
+        return v
+
+
+class TaskRow(Row):
+    county: str = Code
+    period: str
+    code: str = Code
+    body: str = ""
+    due: date
+    done_on: Optional[date] = None
+
+    _period = field_validator("period")(lambda v: _period(v))
+
+
 class ServiceItemRow(Row):
     code: str = Code
     name_zh: str = Field(min_length=1)
@@ -203,6 +236,8 @@ TABLES = (
     Table("indicator_targets", IndicatorTargetRow, IndicatorTarget, ("indicator_id", "county_id", "year")),
     Table("indicator_values", IndicatorValueRow, IndicatorValue, ("county_id", "indicator_id", "entity", "period")),
     Table("funds", FundRow, Fund, ("county_id", "code", "entity", "period")),
+    Table("transfers", TransferRow, Transfer, ("county_id", "period", "hop")),
+    Table("tasks", TaskRow, Task, ("county_id", "period", "code")),
     Table("service_items", ServiceItemRow, ServiceItem, ("code",)),
     Table("service_counts", ServiceCountRow, ServiceCount, ("county_id", "institution", "month", "item")),
     Table("parameter_overrides", ParameterOverrideRow, ParameterOverride,
@@ -309,6 +344,7 @@ class Loader:
         self.progress = progress or (lambda table, n: None)
         self.counts: dict[str, int] = {}
         self.touched: set[int] = set()  # counties the import writes to
+        self.parents: list[tuple[str, int, str]] = []  # (where, county, parent code) to check
 
     def fail(self, where: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -362,6 +398,8 @@ class Loader:
             self.counts[table.name] = stage.rows
             self.progress(table.name, stage.rows)
         stage.drop()
+        if table.name == "institutions":
+            self.check_parents()
 
     def bulk_service_counts(self, file: Path) -> Optional[int]:
         """Rows written, when the database could check and write the whole file by set-based SQL
@@ -518,8 +556,10 @@ class Loader:
         community = r.community and self.ref("_communities", Community, cid, r.community, where, "community")
         if r.community and community is None:
             return None
+        if r.parent is not None:
+            self.parents.append((where, cid, r.parent))
         return {"county_id": cid, "code": r.code, "community_id": community, "kind": r.kind, "tier": r.tier,
-                "name_zh": r.name_zh, "name_en": r.name_en}
+                "name_zh": r.name_zh, "name_en": r.name_en, "parent": r.parent}
 
     def to_units(self, r: UnitRow, where):
         cid = self.county_id(r.county, where)
@@ -596,6 +636,24 @@ class Loader:
                                             for k in ("unit", "institution", "community")):
             return self.fail(f"{where}, field entity", f"unknown entity {r.entity!r} in county {r.county}")
         return {"county_id": cid, "code": r.code, "entity": r.entity, "period": r.period, "amount": r.amount}
+
+    def to_transfers(self, r: TransferRow, where):
+        cid = self.county_id(r.county, where)
+        return cid and {"county_id": cid, **r.model_dump(exclude={"county"})}
+
+    def to_tasks(self, r: TaskRow, where):
+        cid = self.county_id(r.county, where)
+        return cid and {"county_id": cid, **r.model_dump(exclude={"county"})}
+
+    def check_parents(self) -> None:
+        """Each institution's parent is an institution of its county, stored or in the file."""
+        known: dict[int, dict] = {}
+        for where, cid, parent in self.parents:
+            if cid not in known:
+                known[cid] = self.ids(Institution, Institution.county_id == cid)
+            if parent not in known[cid]:
+                self.fail(f"{where}, field parent", f"unknown institution {parent!r} in county")
+        self.parents.clear()
 
     def to_service_items(self, r: ServiceItemRow, where):
         self.__dict__.pop("_items", None)

@@ -62,6 +62,7 @@ class Institution(SQLModel, table=True):
     name_en: str = ""
     kind: str = Field(max_length=32)
     tier: str = Field(max_length=16)  # county | township | village
+    parent: Optional[str] = Field(default=None, max_length=64)  # code of the institution it reports to
 
 
 class Unit(SQLModel, table=True):
@@ -143,6 +144,35 @@ class Fund(SQLModel, table=True):
     entity: str = Field(max_length=64)
     period: str = Field(max_length=8, index=True)
     amount: Decimal = Field(sa_type=Money)
+
+
+class Transfer(SQLModel, table=True):
+    """Money passed one hop down the chain (e.g. province → prefecture → county → lead hospital):
+    when the sender received it, when it sent it on, and what it added of its own."""
+
+    __table_args__ = (UniqueConstraint("county_id", "period", "hop"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    period: str = Field(max_length=8)
+    hop: str = Field(max_length=64)
+    received_on: date
+    sent_on: date
+    amount_received: Decimal = Field(sa_type=Money)
+    matching: Decimal = Field(sa_type=Money)
+    amount_sent: Decimal = Field(sa_type=Money)
+
+
+class Task(SQLModel, table=True):
+    """A task that a policy notice sets a body, with its deadline and the day it was done."""
+
+    __table_args__ = (UniqueConstraint("county_id", "period", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    period: str = Field(max_length=8)
+    code: str = Field(max_length=64)
+    body: str = ""
+    due: date
+    done_on: Optional[date] = None
 
 
 class ServiceItem(SQLModel, table=True):

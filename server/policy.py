@@ -8,10 +8,11 @@ the component's inputs, so the same rule runs from a case file or from the datab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -156,27 +157,68 @@ class LineSpec:
     description: str
 
 
+class CommunityRow(TypedDict):
+    code: str
+    name_zh: str
+    lead: Optional[str]  # code of its lead institution
+
+
+class InstitutionRow(TypedDict):
+    code: str
+    name_zh: str
+    kind: str  # county_hospital, township_health_centre, village_clinic, ...
+    tier: str  # county | township | village
+    community: Optional[str]
+    parent: Optional[str]  # code of the institution it reports to (a village clinic's centre)
+
+
+class UnitRow(TypedDict):
+    code: str
+    community: Optional[str]
+    team: dict[str, str]  # role → institution code
+    populations: dict[str, int]  # group → people
+
+
+class TransferRow(TypedDict):
+    hop: str
+    received_on: date
+    sent_on: date
+    amount_received: Decimal
+    matching: Decimal
+    amount_sent: Decimal
+
+
+class TaskRow(TypedDict):
+    code: str
+    body: str
+    due: date
+    done_on: Optional[date]
+
+
 @dataclass
 class Facts:
-    """A county's stored facts for a period, as plain data for a component's `gather`.
-
-    communities: {code, name_zh, lead} · institutions: {code, name_zh, kind, tier, community}
-    units: {code, community, team: {role: institution code}, populations: {group: int}}
-    values: (indicator, entity, period) → Decimal · funds: (fund, entity, period) → Decimal
-    service_counts: (institution, month, item) → int
-    """
+    """A county's stored facts for a period, as plain data for a component's `gather`: its
+    places and teams, and the values, texts and funds of the period's year and the years before
+    that the component reads (`Component.lookback`). Keys of values, texts and funds are
+    (code, entity, period); entity is a code or "county"."""
 
     county: str
     period: Period
-    communities: list[dict] = field(default_factory=list)
-    institutions: list[dict] = field(default_factory=list)
-    units: list[dict] = field(default_factory=list)
+    communities: list[CommunityRow] = field(default_factory=list)
+    institutions: list[InstitutionRow] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
     values: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
+    texts: dict[tuple[str, str, str], str] = field(default_factory=dict)  # values written as text
     funds: dict[tuple[str, str, str], Decimal] = field(default_factory=dict)
-    service_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    service_counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)  # (institution, month, item)
+    transfers: list[TransferRow] = field(default_factory=list)  # of the period's year
+    tasks: list[TaskRow] = field(default_factory=list)  # of the period's year
 
     def value(self, indicator: str, entity: str, period: Period | str) -> Optional[Decimal]:
         return self.values.get((indicator, entity, str(period)))
+
+    def text(self, indicator: str, entity: str, period: Period | str) -> Optional[str]:
+        return self.texts.get((indicator, entity, str(period)))
 
     def fund(self, code: str, entity: str = "county", period: Period | str | None = None) -> Optional[Decimal]:
         return self.funds.get((code, entity, str(period or self.period)))
@@ -194,6 +236,8 @@ class Component:
     settle: Callable[[Any, Any, Period], Outcome]
     gather: Optional[Callable[[Facts, Any, Period], dict]] = None
     lines: tuple[LineSpec, ...] = ()
+    lookback: Callable[[Any], int] = lambda parameters: 1
+    """How many years before the period's `gather` reads, from the parameters in force."""
 
 
 @dataclass(frozen=True)

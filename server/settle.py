@@ -22,7 +22,7 @@ from .errors import InputError
 from .host import registry
 from .params import resolve
 from .models import (Community, County, Fund, Indicator, IndicatorValue, Institution,
-                     ParameterOverride, ServiceCount, SettlementLine, SettlementRun, Unit,
+                     ParameterOverride, ServiceCount, SettlementLine, SettlementRun, Task, Transfer, Unit,
                      UnitMember, UnitPopulation, now)
 from .period import Period
 from .policy import Facts
@@ -39,13 +39,10 @@ def county_by_code(session: Session, code: str) -> County:
     return county
 
 
-HISTORY_YEARS = 3
-"""How many years before the period's a settlement may look back (Suixi's budgets average three)."""
-
-
-def load_facts(session: Session, county: County, period: Period) -> Facts:
+def load_facts(session: Session, county: County, period: Period, years_back: int = 1) -> Facts:
     """Everything stored for a county that a settlement of `period` may read: its places and
-    teams, and the values and funds of its year and the HISTORY_YEARS before."""
+    teams, the transfers and tasks of its year, and the values and funds of its year and the
+    `years_back` years before."""
     facts = Facts(county=county.code, period=period)
     cid = county.id
 
@@ -56,12 +53,12 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
     facts.communities = [{"code": code, "name_zh": name, "lead": lead} for code, name, lead in
                          sorted(county_rows(Community.code, Community.name_zh, Community.lead))]
     insts = {}
-    for i, code, name, kind, tier, community in county_rows(
+    for i, code, name, kind, tier, community, parent in county_rows(
             Institution.id, Institution.code, Institution.name_zh, Institution.kind, Institution.tier,
-            Institution.community_id):
+            Institution.community_id, Institution.parent):
         insts[i] = code
         facts.institutions.append({"code": code, "name_zh": name, "kind": kind, "tier": tier,
-                                   "community": communities.get(community)})
+                                   "community": communities.get(community), "parent": parent})
     facts.institutions.sort(key=lambda i: i["code"])
     units = {i: {"code": code, "community": communities.get(community), "team": {}, "populations": {}}
              for i, code, community in county_rows(Unit.id, Unit.code, Unit.community_id)}
@@ -73,13 +70,29 @@ def load_facts(session: Session, county: County, period: Period) -> Facts:
                                                      UnitPopulation.count).join(Unit).where(in_county)):
         units[unit]["populations"][group] = count
     facts.units = sorted(units.values(), key=lambda u: u["code"])
-    years = [str(y) for y in range(period.year - HISTORY_YEARS, period.year + 1)]
+    years = [str(y) for y in range(period.year - years_back, period.year + 1)]
     in_years = lambda col: or_(*(col.like(f"{y}%") for y in years))  # noqa: E731
     rows = session.execute(
-        select(Indicator.code, IndicatorValue.entity, IndicatorValue.period, IndicatorValue.value)
+        select(Indicator.code, IndicatorValue.entity, IndicatorValue.period, IndicatorValue.value,
+               IndicatorValue.text)
         .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
-        .where(IndicatorValue.county_id == cid, IndicatorValue.value.is_not(None), in_years(IndicatorValue.period)))
-    facts.values = {(code, entity, per): value for code, entity, per, value in rows}
+        .where(IndicatorValue.county_id == cid, in_years(IndicatorValue.period)))
+    for code, entity, per, value, text in rows:
+        if value is not None:
+            facts.values[code, entity, per] = value
+        if text is not None:
+            facts.texts[code, entity, per] = text
+    year = str(period.year)
+    facts.transfers = [{"hop": hop, "received_on": received, "sent_on": sent, "amount_received": got,
+                        "matching": matching, "amount_sent": passed}
+                       for hop, received, sent, got, matching, passed in session.execute(
+                           select(Transfer.hop, Transfer.received_on, Transfer.sent_on, Transfer.amount_received,
+                                  Transfer.matching, Transfer.amount_sent)
+                           .where(Transfer.county_id == cid, Transfer.period == year).order_by(Transfer.hop))]
+    facts.tasks = [{"code": code, "body": body, "due": due, "done_on": done}
+                   for code, body, due, done in session.execute(
+                       select(Task.code, Task.body, Task.due, Task.done_on)
+                       .where(Task.county_id == cid, Task.period == year).order_by(Task.code))]
     rows = session.execute(select(Fund.code, Fund.entity, Fund.period, Fund.amount)
                            .where(Fund.county_id == cid, in_years(Fund.period)))
     facts.funds = {(code, entity, per): amount for code, entity, per, amount in rows}
@@ -140,7 +153,8 @@ def prepare(session: Session, county_code: str, policy_code: str, component_code
         raise InputError(f"{policy_code}.{component_code}", ["this component cannot be settled from the store"])
     overrides = county_overrides(session, county, policy_code, component_code, period)
     params = resolve(policy, component, period, overrides, run_overrides)
-    raw = component.gather(load_facts(session, county, period), params.model, period)
+    facts = load_facts(session, county, period, component.lookback(params.model))
+    raw = component.gather(facts, params.model, period)
     return county, compute(policy, component, raw, period, params=params)
 
 

@@ -152,17 +152,27 @@ def test_malformed_files_are_refused_clearly(engine, tmp_path, name, content, me
     assert row_counts(engine) == before
 
 
-def test_a_settlement_sees_three_years_of_history(engine, tmp_path):
-    """Suixi's insurance budgets average the three years before the period."""
+def test_a_settlement_sees_the_years_its_component_reads(engine, tmp_path):
+    """The look-back comes from the component and its parameters: Suixi's insurance budgets
+    average `history_years` years, and a county that sets five sees five."""
+    from countypay.host import registry
+    from countypay.params import resolve
     from countypay.period import Period
     from countypay.settle import county_by_code, load_facts
 
     bundle = tmp_path / "history"
     shutil.copytree(BUNDLE, bundle)
     with open(bundle / "indicator_values.csv", "a") as f:
-        f.write("haiyan,performance_score,A,2021,70\nhaiyan,performance_score,A,2020,60\n")
+        f.write("haiyan,performance_score,A,2021,70\nhaiyan,performance_score,A,2019,60\n")
     import_bundle(engine, bundle)
+    suixi = registry().policy("suixi")
+    insurance = suixi.component("insurance_capitation")
+    five = resolve(suixi, insurance, Period.parse("2024"), {"history_years": 5}).model
+    assert insurance.lookback(five) == 5
     with Session(engine) as s:
-        facts = load_facts(s, county_by_code(s, "haiyan"), Period.parse("2024"))
-    assert facts.value("performance_score", "A", "2021") == Decimal(70)
-    assert facts.value("performance_score", "A", "2020") is None
+        county = county_by_code(s, "haiyan")
+        three = load_facts(s, county, Period.parse("2024"), 3)
+        five = load_facts(s, county, Period.parse("2024"), insurance.lookback(five))
+    assert three.value("performance_score", "A", "2021") == Decimal(70)
+    assert three.value("performance_score", "A", "2019") is None
+    assert five.value("performance_score", "A", "2019") == Decimal(60)
