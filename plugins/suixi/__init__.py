@@ -1,13 +1,17 @@
 """Suixi (濉溪), Anhui: health management units paid from pooled insurance and public-health funds.
 
-POLICIES.md §2. Three components, one module each:
+POLICIES.md §2. Four components, one module each:
 
 - `public_health` (public_health.py): the village-level BPHS capitation, 7:2:1 into process,
   objective and effect evaluation, the effect pool paid by rank of the change in spending.
 - `insurance_capitation` (insurance.py): the insurance "big package" per unit and population
-  group, surplus shared 1:2:7 / 4:4:2 over the tiers, overspend borne by the medical community.
+  group, surplus shared 1:2:7 / 4:4:2 over the tiers, overspend borne by the medical community;
+  its `chronic_group` parameter leaves the chronic group out in the years a county settles the
+  chronic-disease fund per township health centre instead (one fund, one level).
 - `community_surplus` (community.py): a medical community's surplus shared 6:3:1, 5 % of the
   lead hospital's share to the professional public-health institutions.
+- `chronic_package` (chronic.py): the chronic-disease "small package" contracted per head to each
+  township health centre, its surplus shared 4:4:2 after the chronic-disease assessment.
 
 Default parameters are in parameters.yaml, each dated and referenced to its seed.
 """
@@ -18,7 +22,7 @@ from pathlib import Path
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
-from . import community, insurance, public_health
+from . import chronic, community, insurance, public_health
 
 POLICY = Policy(
     code="suixi",
@@ -26,9 +30,9 @@ POLICY = Policy(
     name_zh="濉溪县健康管理单元资金共池",
     name_en="Suixi health management units: pooled funds",
     version="0.1.0",
-    components=(public_health.COMPONENT, insurance.COMPONENT, community.COMPONENT),
+    components=(public_health.COMPONENT, insurance.COMPONENT, community.COMPONENT, chronic.COMPONENT),
     parameter_file=Path(__file__).with_name("parameters.yaml"),
-    indicators=public_health.INDICATORS + insurance.INDICATORS + community.INDICATORS,
+    indicators=public_health.INDICATORS + insurance.INDICATORS + community.INDICATORS + chronic.INDICATORS,
     reference="seeds/000 (Suixi slides, §2-3); seeds/001 (Suixi case)",
 )
 

@@ -10,6 +10,9 @@ per population group, with surplus shared across the three tiers (POLICIES.md §
 | fund | `insurance_actual.<g>` | unit | Y | `<g>.actual` (outpatient + inpatient, critical-illness insurance excluded) |
 | value | `insurance_assessment.<g>.<tier>` | unit | Y | `<g>.assessment` [county, township, village]; 1 when absent |
 | unit | `team` | | | `team` {role: institution code} |
+
+With the parameter `chronic_group` false (a year the county settles `chronic_package` instead:
+one fund, one level) the chronic group is neither gathered nor budgeted.
 """
 from __future__ import annotations
 
@@ -75,6 +78,8 @@ class InsuranceParameters(Model):
     general_split: list[Weight] = Field(min_length=3, max_length=3)
     chronic_split: list[Weight] = Field(min_length=3, max_length=3)
     history_years: int = Field(default=3, ge=1)
+    chronic_group: bool = True
+    """False in the years the county settles the chronic-disease fund by `chronic_package`."""
 
     @field_validator("general_split", "chronic_split")
     @classmethod
@@ -89,11 +94,16 @@ def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period)
     out = Outcome()
     # (institution, line code) → [(unit, amount)]: what each institution receives through its roles.
     attributed: dict[tuple[str, str], list[tuple[str, Decimal]]] = {}
+    left_out = [u.code for u in inputs.units if u.chronic is not None and not params.chronic_group]
+    if left_out:
+        out.flag("county", "chronic.left_out",
+                 f"chronic_group is false (the chronic-disease fund is settled by chronic_package): "
+                 f"the chronic group of {', '.join(left_out)} is not budgeted", "info")
     for u in inputs.units:
         for g in GROUPS:
             grp: Optional[Group] = getattr(u, g)
-            if grp is None:
-                continue  # a group absent from the inputs produces no lines
+            if grp is None or (g == "chronic" and not params.chronic_group):
+                continue  # a group absent from the inputs, or left out by chronic_group, produces no lines
             c = u.code
             weights = params.general_split if g == "general" else params.chronic_split
             # Budget: mean of the last three per-capita figures × population, half-up.
@@ -178,7 +188,7 @@ def gather(facts: Facts, params: InsuranceParameters, period: Period) -> dict:
             entry["team"] = dict(unit["team"])
         for g in GROUPS:
             population = (unit.get("populations") or {}).get(g)
-            if population is None:
+            if population is None or (g == "chronic" and not params.chronic_group):
                 continue
             grp: dict = {"population": population,
                          "per_capita_history": [v for y in past
@@ -202,6 +212,7 @@ COMPONENT = Component(
     parameters=InsuranceParameters,
     settle=settle,
     gather=gather,
+    lookback=lambda params: params.history_years,
     lines=(
         LineSpec("unit", "<g>.budget", "mean(last three per-capita figures) × population, half-up; g = general | chronic"),
         LineSpec("unit", "<g>.actual", "the year's insurance spending"),
