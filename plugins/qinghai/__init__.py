@@ -1,0 +1,38 @@
+"""Qinghai (青海): BPHS funds packaged to a county's close-knit medical community.
+
+POLICIES.md §5, from 青卫健〔2021〕16号 (seeds/002, 2021-01-27). The notice is the province's,
+for its eight pilot counties; the policy is registered for the pilot the demo uses, Huangyuan
+(湟源县, a pilot since 2020), and any other pilot county runs the same rules. Two components:
+
+- `package` (package.py): the BPHS and 65+ health-check funds summed into one package, earned
+  by the county's half-year evaluation, paid to members by the quarterly evaluation.
+- `transfers` (transfers.py): the 30-day rule and full pass-through of the funds down the
+  province → prefecture → county → lead hospital chain, and the notice's task deadlines.
+
+Default parameters are in parameters.yaml, each dated and referenced to the seed or the Reading.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from countypay.hookspecs import hookimpl
+from countypay.policy import Policy
+
+from . import package, transfers
+
+POLICY = Policy(
+    code="qinghai",
+    county="huangyuan",
+    name_zh="青海省县域紧密型医共体基本公共卫生服务经费打包",
+    name_en="Qinghai BPHS funds packaged to county medical communities",
+    version="0.1.0",
+    components=(package.COMPONENT, transfers.COMPONENT),
+    parameter_file=Path(__file__).with_name("parameters.yaml"),
+    indicators=package.INDICATORS,
+    reference="seeds/002 青卫健〔2021〕16号 关于扩大县域紧密型医共体基本公共卫生服务经费打包改革试点的通知 (2021-01-27)",
+)
+
+
+@hookimpl
+def countypay_policies():
+    return [POLICY]
