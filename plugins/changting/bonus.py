@@ -1,0 +1,112 @@
+"""Changting `reimbursement_bonus`: households compliant 12 consecutive months get 2 % more
+insurance reimbursement (POLICIES.md §7.4).
+
+The streak is counted back from the month before the settlement period starts (R22): the
+months that earn the bonus come before the year whose reimbursements it raises. A month absent
+from `compliant` breaks the streak like a month not met (R23).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Iterator, Optional
+
+from pydantic import Field
+
+from countypay.period import Month, Period
+from countypay.policy import Component, LineSpec, Model, Outcome, trace
+from countypay.toolkit import Money, Ratio, duplicates, exact, fen, refuse, show
+
+from .codes import Pseudonym
+
+ZERO = Decimal("0.00")
+
+
+class Household(Model):
+    code: Pseudonym
+    compliant: dict[Month, bool] = Field(default_factory=dict)
+    reimbursable: Money  # the year's in-policy expenses the bonus applies to
+    base_rate: Optional[Ratio] = None  # informational (R24)
+
+
+class BonusInputs(Model):
+    households: list[Household]
+
+
+class BonusParameters(Model):
+    bonus_rate: Ratio
+    streak_months: Annotated[int, Field(ge=1)]
+
+
+def months_before(period: Period) -> Iterator[str]:
+    """The months before the period starts, latest first: 2023-12, 2023-11, … for 2024."""
+    year, month = period.start.year, period.start.month
+    while True:
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        yield f"{year}-{month:02d}"
+
+
+def streak(compliant: dict[str, bool], period: Period) -> tuple[int, Optional[str]]:
+    """Consecutive compliant months ending at the month before the period (not capped), and the
+    month that broke the streak (not met, or absent)."""
+    n = 0
+    for month in months_before(period):
+        if not compliant.get(month, False):
+            return n, month
+        n += 1
+
+
+def settle(inputs: BonusInputs, params: BonusParameters, period: Period) -> Outcome:
+    """§7.4: each household's streak, eligibility and bonus = reimbursable × bonus_rate, half-up."""
+    refuse(duplicates([h.code for h in inputs.households], "households"))
+    out = Outcome()
+    rate = params.bonus_rate
+    eligible_n, total = 0, ZERO
+    for h in inputs.households:
+        n, broken_at = streak(h.compliant, period)
+        why = "not compliant" if h.compliant.get(broken_at) is False else "absent (R23)"
+        ok = n >= params.streak_months
+        out.add(h.code, "streak", Decimal(n), trace(
+            "§7.4 streak", "consecutive compliant months counted back from the month before the period "
+            "starts, not capped (R22); a month absent breaks it (R23)",
+            {"compliant": {m: v for m, v in sorted(h.compliant.items())}},
+            ends=next(months_before(period)), broken_at=broken_at, broken_because=why), unit="month")
+        out.add(h.code, "eligible", Decimal(int(ok)), trace(
+            "§7.4 eligible", "1 when streak ≥ streak_months, else 0", {"streak": n},
+            {"streak_months": params.streak_months}), unit="flag")
+        raw = exact(h.reimbursable) * exact(rate) if ok else 0
+        bonus = fen(raw)
+        out.add(h.code, "bonus", bonus, trace(
+            "§7.4 bonus", "reimbursable × bonus_rate, half-up, when eligible, else 0 (base_rate informational, R24)",
+            {"reimbursable": h.reimbursable, "base_rate": h.base_rate, "eligible": int(ok)},
+            {"bonus_rate": rate}, exact=show(raw, 10)))
+        eligible_n += ok
+        total += bonus
+    codes = [h.code for h in inputs.households]
+    out.add("county", "households", Decimal(len(codes)), trace(
+        "§7.4 county", "the number of households", {"households": len(codes)}), unit="count")
+    out.add("county", "eligible", Decimal(eligible_n), trace(
+        "§7.4 county", "the number of eligible households", {"households": len(codes)},
+        {"streak_months": params.streak_months}), unit="count")
+    out.add("county", "bonus", total, trace(
+        "§7.4 county", "Σ households' bonus", {"households": len(codes)}, {"bonus_rate": rate}))
+    out.pool("bonus", total, [(c, "bonus") for c in codes])
+    return out
+
+
+COMPONENT = Component(
+    code="reimbursement_bonus",
+    name_zh="连续12个月达标家庭医保报销比例提高2%",
+    name_en="2 % more reimbursement for households compliant 12 consecutive months",
+    inputs=BonusInputs,
+    parameters=BonusParameters,
+    settle=settle,
+    gather=None,
+    lines=(
+        LineSpec("household", "streak", "连续达标月数 (back from the month before the period)"),
+        LineSpec("household", "eligible", "是否享受提高报销 1/0 (streak ≥ streak_months)"),
+        LineSpec("household", "bonus", "提高报销金额 reimbursable × bonus_rate, half-up"),
+        LineSpec("county", "households", "家庭数"),
+        LineSpec("county", "eligible", "享受家庭数"),
+        LineSpec("county", "bonus", "提高报销总额 Σ bonus"),
+    ),
+)
