@@ -11,12 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from countypay import audit, models, settle as engine
+from countypay import models, overrides, settle as engine
 from countypay.canonical import jsonable, plain
 from countypay.errors import InputError
 from countypay.host import registry
 from countypay.money import ConservationError, exact, round_half_up
-from countypay.params import resolve
 from countypay.period import Period as _Period
 
 from .context import Context, error
@@ -321,30 +320,12 @@ class Mutation:
         row = c.county(county)
         c.require_write(row.id)
         try:
-            pol = registry().policy(policy)
-            comp = pol.component(component)
-        except KeyError as e:
-            raise error("NOT_FOUND", str(e.args[0])) from None
-        if name not in comp.parameters.model_fields:
-            raise error("BAD_INPUT", f"{policy}.{component} has no parameter {name!r} "
-                                     f"(it has: {', '.join(comp.parameters.model_fields)})")
-        period = _Period(effective.year, "month", effective.month)
-        try:
-            overrides = engine.county_overrides(c.session, row, policy, component, period)
-            resolve(pol, comp, period, {**overrides, name: value})
+            record = overrides.put(c.session, row.id, policy, component, name, effective, value, reference,
+                                   c.viewer.name)
         except InputError as e:
+            if e.where in ("policy", "component"):
+                raise error("NOT_FOUND", "; ".join(e.problems)) from None
             raise bad_input(e) from None
-        O = models.ParameterOverride
-        existing = c.session.exec(select(O).where(O.county_id == row.id, O.policy == policy, O.component == component,
-                                                  O.name == name, O.effective == effective)).scalars().first()
-        before = existing.value if existing else None
-        record = existing or O(county_id=row.id, policy=policy, component=component, name=name, effective=effective,
-                               value=None)
-        record.value, record.reference, record.created_by = jsonable(value), reference, c.viewer.name
-        c.session.add(record)
-        audit.record(c.session, "parameter_override", c.viewer.name, row.id,
-                     f"{policy}.{component}.{name} from {effective}", {"value": record.value, "reference": reference},
-                     before=before, after=record.value)
         c.session.commit()
         return ParameterOverride(county=county, policy=policy, component=component, name=name, effective=effective,
                                  value=record.value, reference=reference, created_at=record.created_at,

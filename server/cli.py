@@ -145,6 +145,49 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
         err.print(f"[yellow]{flag['severity']}[/yellow] {flag['entity']} {flag['code']}: {flag['message']}")
 
 
+parameter_app = typer.Typer(help="A county's parameter overrides.", no_args_is_help=True)
+app.add_typer(parameter_app, name="parameter")
+
+
+@parameter_app.command("set")
+def parameter_set(county: str = typer.Option(..., help="county code"),
+                  policy: str = typer.Option(..., help="policy code"),
+                  component: str = typer.Option(..., help="component code"),
+                  name: str = typer.Option(..., help="parameter name"),
+                  effective: str = typer.Option(..., help="the date it takes effect, YYYY-MM-DD"),
+                  value: str = typer.Option(..., help='the value as JSON, e.g. \'"0.05"\' or \'[4, 4, 2]\''),
+                  reference: str = typer.Option("", help="the document it comes from"),
+                  user: str = typer.Option("", help="who sets it, for the record"), db: str = DB) -> None:
+    """Set the county's value of one parameter from a date on (checked and audited as the import
+    and the API do): it replaces the plugin's default whole."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlmodel import Session
+
+    from . import overrides
+    from .errors import InputError
+    from .settle import NotFound, county_by_code
+    from .store import open_store
+
+    try:
+        when = date.fromisoformat(effective)
+        parsed = json.loads(value, parse_float=Decimal)
+    except ValueError as e:
+        err.print(f"[red]cannot set:[/red] {'--effective' if 'date' in str(e) else '--value'}: {e}", highlight=False)
+        raise typer.Exit(1)
+    with Session(open_store(db)) as session:
+        try:
+            row = county_by_code(session, county)
+            overrides.put(session, row.id, policy, component, name, when, parsed, reference, user)
+        except (InputError, NotFound) as e:
+            err.print(f"[red]cannot set:[/red] {e}", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+    out.print(f"{county}: {policy}.{component}.{name} = {value} from {when}")
+
+
 @app.command("approve")
 def approve_cmd(run_id: int = typer.Argument(..., help="the run's number"),
                 user: str = typer.Option(..., help="who approves it, for the record"), db: str = DB) -> None:

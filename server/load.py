@@ -25,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
+from . import overrides
 from .audit import record
-from .canonical import jsonable
 from .errors import InputError, problems
 from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
                      IndicatorValue, Institution, ParameterOverride, Province, ServiceCount,
@@ -356,6 +356,7 @@ class Loader:
         return dict(self.session.execute(select(model.code, model.id).where(*where)).all())
 
     def load(self, path: Path, actor: str = "") -> dict[str, int]:
+        self.actor = actor
         files = bundle_files(path)
         for table, file in files:
             self.load_table(table, file)
@@ -376,6 +377,8 @@ class Loader:
         """Validate the file in chunks into a staging table; then find repeated keys and merge
         the rows into the table with set-based SQL, so memory stays bounded by one chunk.
         Service counts try the bulk path first."""
+        if table.name == "parameter_overrides":
+            return self.load_parameter_overrides(file)
         if table.name == "service_counts" and file.suffix == ".csv" and not self.errors:
             rows = self.bulk_service_counts(file)
             if rows is not None:
@@ -675,7 +678,25 @@ class Loader:
     def to_parameter_overrides(self, r: ParameterOverrideRow, where):
         cid = self.county_id(r.county, where)
         return cid and {"county_id": cid, "policy": r.policy, "component": r.component, "name": r.name,
-                        "effective": r.effective, "value": jsonable(r.value), "reference": r.reference}
+                        "effective": r.effective, "value": r.value, "reference": r.reference}
+
+    def load_parameter_overrides(self, file: Path) -> None:
+        """Each row through the one override path (checked against the component's parameter
+        shape, audited), in file order, so a row is checked beside the rows before it."""
+        seen: dict[tuple, int] = {}
+        for n, r in self.records(BY_NAME["parameter_overrides"], file):
+            where = f"{file.name} row {n}"
+            key = (r["county_id"], r["policy"], r["component"], r["name"], r["effective"])
+            if key in seen:
+                self.fail(where, f"repeats the row at {file.name} row {seen[key]}")
+                continue
+            seen[key] = n
+            try:
+                overrides.put(self.session, actor=self.actor, **r)
+            except InputError as e:
+                for p in e.problems:
+                    self.fail(f"{where}, field {e.where}", p)
+        self.counts["parameter_overrides"] = len(seen)
 
 
 class Refused(Exception):

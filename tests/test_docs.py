@@ -21,7 +21,7 @@ def test_the_county_teams_round_runs_as_written(tmp_path, monkeypatch):
     (tmp_path / "tests").symlink_to(ROOT / "tests")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'countypay.db'}")
     steps = commands("county-teams.md")
-    assert [s.split()[1] for s in steps] == ["db", "load", "settle", "approve", "token", "db"]
+    assert [s.split()[1] for s in steps] == ["db", "load", "parameter", "settle", "approve", "token", "db"]
     outputs = []
     for step in steps:
         argv = shlex.split(step)
@@ -29,6 +29,7 @@ def test_the_county_teams_round_runs_as_written(tmp_path, monkeypatch):
         result = CliRunner().invoke(app, argv[1:])
         assert result.exit_code == 0, (step, result.output)
         outputs.append(result.output)
-    assert "run 1" in outputs[2] and "approved by Head of finance" in outputs[3]
-    assert outputs[4].strip().splitlines()[-1].startswith("cp_")
+    assert "risk_fund_rate" in outputs[2]
+    assert "run 1" in outputs[3] and "approved by Head of finance" in outputs[4]
+    assert outputs[5].strip().splitlines()[-1].startswith("cp_")
     assert (tmp_path / "backups" / "countypay-2024-12-31.db").stat().st_size > 0

@@ -102,6 +102,17 @@ def broken_bundle(tmp_path, table: str, line: int, new: str) -> Path:
      "funds.csv row 2, field amount: Decimal input should have no more than 2 decimal places"),
     ("institutions", 2, "haiyan,A,township_health_centre,city,甲卫生院,Centre A",
      "institutions.csv row 2, field tier: Input should be 'county', 'township' or 'village'"),
+    # Overrides take the one checked path of the mutation: shape, policy, component and name.
+    ("parameter_overrides", 2, 'haiyan,haiyan,work_equivalent,risk_fund_rate,2024-01-01,"""lots""",x',
+     "parameter_overrides.csv row 2, field value: work_equivalent.risk_fund_rate: Input should be a valid decimal"),
+    ("parameter_overrides", 2, 'haiyan,nopolicy,nocomp,noname,2024-01-01,1,x',
+     "parameter_overrides.csv row 2, field policy: no policy 'nopolicy' is installed"),
+    ("parameter_overrides", 2, 'haiyan,haiyan,nocomp,noname,2024-01-01,1,x',
+     "parameter_overrides.csv row 2, field component: policy 'haiyan' has no component 'nocomp'"),
+    ("parameter_overrides", 2, 'haiyan,haiyan,work_equivalent,noname,2024-01-01,1,x',
+     "parameter_overrides.csv row 2, field name: haiyan.work_equivalent has no parameter 'noname'"),
+    ("parameter_overrides", 3, 'haiyan,haiyan,work_equivalent,risk_fund_rate,2024-01-01,"""0.2""",x',
+     "parameter_overrides.csv row 3: repeats the row at parameter_overrides.csv row 2"),
 ])
 def test_a_bad_row_is_named_and_changes_nothing(engine, tmp_path, table, line, new, message):
     import_bundle(engine, BUNDLE)  # a county already stored ...
@@ -176,3 +187,13 @@ def test_a_settlement_sees_the_years_its_component_reads(engine, tmp_path):
     assert three.value("performance_score", "A", "2021") == Decimal(70)
     assert three.value("performance_score", "A", "2019") is None
     assert five.value("performance_score", "A", "2019") == Decimal(60)
+
+
+def test_an_imported_override_is_audited_like_the_mutations(engine):
+    from countypay.models import AuditEvent
+    import_bundle(engine, BUNDLE, actor="importer")
+    with Session(engine) as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "parameter_override")).scalars().all()
+    assert sorted(e.subject for e in events) == [f"haiyan.work_equivalent.{n} from 2024-01-01"
+                                                 for n in ("catalog", "floor_rate", "risk_fund_rate")]
+    assert {e.actor for e in events} == {"importer"}
