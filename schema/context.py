@@ -13,6 +13,7 @@ from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
 from countypay import models
+from countypay.attainment import Goals
 from countypay.auth import Viewer
 
 _open_sessions: contextvars.ContextVar[list] = contextvars.ContextVar("countypay_sessions")
@@ -53,6 +54,13 @@ class Context:
         if self._session is None:
             self._session = open_session(self.engine)
         return self._session
+
+    @property
+    def goals(self) -> Goals:
+        """The benchmarks and targets this request reads, each looked up once."""
+        if "goals" not in self.loaders:
+            self.loaders["goals"] = Goals(self.session)
+        return self.loaders["goals"]
 
     def loader(self, name: str) -> DataLoader:
         if name not in self.loaders:

@@ -22,7 +22,7 @@ from .context import Context, error
 from .pagination import Connection, paginate
 from .scalars import Exact, Period
 from .types import (AuditEvent, Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
-                    Province, SettlementRun, Unit, institution_list, meets, ordered, unit_list)
+                    Province, SettlementRun, Unit, institution_list, ordered, unit_list)
 
 
 def ctx(info: Info) -> Context:
@@ -214,9 +214,6 @@ class Query:
             by_county.setdefault(cid, {})[entity] = value
         counties = {r.id: r for r in c.session.exec(select(models.County).where(
             models.County.id.in_(list(by_county) or [-1]))).scalars()}
-        year = _Period.parse(period).year
-        targets = {(t.county_id, t.year): t.value for t in c.session.exec(select(models.IndicatorTarget).where(
-            models.IndicatorTarget.indicator_id == ind.id, models.IndicatorTarget.year == year)).scalars()}
         out = []
         for cid, values in by_county.items():
             county = counties[cid]
@@ -228,14 +225,10 @@ class Query:
                 value = total if ind.unit in ("count", "yuan", "event") else plain(round_half_up(total / n, 4))
             per_capita = (plain(round_half_up(exact(value) / county.population, 6))
                           if ind.per_capita and county.population else None)
-            target = targets.get((cid, year), targets.get((None, year)))
             shown = per_capita if per_capita is not None else value
             out.append(CountyComparison(
                 county=County(row=county), value=value, entities=n, population=county.population,
-                per_capita=per_capita,
-                attainment=Attainment(benchmark=ind.benchmark, target=target, direction=ind.direction,
-                                      meets_benchmark=meets(shown, ind.benchmark, ind.direction),
-                                      meets_target=meets(shown, target, ind.direction))))
+                per_capita=per_capita, attainment=Attainment.of(c.goals.standing(ind, cid, period, shown))))
         return sorted(out, key=lambda x: x.county.row.code)
 
     @strawberry.field(description="Settle with changed parameters and compare with the latest stored run; "

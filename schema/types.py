@@ -14,10 +14,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from countypay import models
+from countypay.attainment import Standing
 from countypay.host import registry
+from countypay.overrides import in_force
 from countypay.params import resolve
 from countypay.period import Period as _Period
-from countypay.policy import ROLES, UNITS, meets
+from countypay.policy import ROLES, UNITS
 
 from .context import Context
 from .pagination import Connection, paginate
@@ -283,6 +285,11 @@ class Attainment:
     meets_benchmark: Optional[bool] = strawberry.field(description="Null when there is no benchmark or value.")
     meets_target: Optional[bool] = strawberry.field(description="Null when there is no target or value.")
 
+    @classmethod
+    def of(cls, s: Standing) -> "Attainment":
+        return cls(benchmark=s.benchmark, target=s.target, direction=s.direction,
+                   meets_benchmark=s.meets_benchmark, meets_target=s.meets_target)
+
 
 @strawberry.type(description="One value of an indicator for an entity and period.")
 class IndicatorValue:
@@ -308,13 +315,7 @@ class IndicatorValue:
     async def attainment(self, info: Info) -> Attainment:
         c = ctx(info)
         ind = await c.loader("indicator").load(self.row.indicator_id)
-        year = _Period.parse(self.row.period).year
-        targets = [t for t in await c.loader("targets").load(ind.id) if t.year == year]
-        own = [t for t in targets if t.county_id == self.row.county_id] or [t for t in targets if t.county_id is None]
-        target = own[0].value if own else None
-        return Attainment(benchmark=ind.benchmark, target=target, direction=ind.direction,
-                          meets_benchmark=meets(self.row.value, ind.benchmark, ind.direction),
-                          meets_target=meets(self.row.value, target, ind.direction))
+        return Attainment.of(c.goals.standing(ind, self.row.county_id, self.row.period, self.row.value))
 
 
 @strawberry.type(description="A line a component produces.")
@@ -336,8 +337,6 @@ class Component:
                                   "county's overrides when the caller may read that county. "
                                   "{values: {...}, sources: {name: where it came from}}.")
     def parameters(self, info: Info, period: Period, county: Optional[str] = None) -> JSON:
-        from countypay.settle import county_overrides
-
         c = ctx(info)
         policy = registry().policy(self.policy_code)
         comp = policy.component(self.code)
@@ -345,7 +344,7 @@ class Component:
         overrides = None
         if county:
             row = c.county(county)
-            overrides = county_overrides(c.session, row, policy.code, comp.code, p)
+            overrides = in_force(c.session, row.id, policy.code, comp.code, p.start)
         r = resolve(policy, comp, p, overrides)
         return {"values": r.values, "sources": r.sources, "version": r.version}
 

@@ -21,9 +21,10 @@ from starlette.routing import Route
 
 from .auth import Viewer
 from .host import registry
-from .models import County, Indicator, IndicatorTarget, IndicatorValue, SettlementRun
+from .attainment import Goals
+from .models import County, Indicator, IndicatorValue, SettlementRun
 from .period import Period
-from .policy import UNITS, meets
+from .policy import UNITS
 from .settle import run_lines
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -191,26 +192,22 @@ def indicator_values(request: Request) -> Response:
             county = s.exec(select(County).where(County.code == code)).scalars().first()
             if county is None or not viewer.may_read(county.id):
                 raise Refused(404, "NOT_FOUND", f"no county {code!r}")
-            V, I, T = IndicatorValue, Indicator, IndicatorTarget
+            V, I = IndicatorValue, Indicator
             stmt = select(V, I).join(I, I.id == V.indicator_id).where(V.county_id == county.id)
             if q.get("indicator"):
                 stmt = stmt.where(I.code == q["indicator"])
             if period:
                 stmt = stmt.where(V.period == period)
             found = s.execute(stmt.order_by(I.code, V.entity, V.period)).all()
-            targets: dict[tuple[int, int, Optional[int]], Optional[Decimal]] = {}
-            ids = {i.id for _, i in found}
-            for t in s.exec(select(T).where(T.indicator_id.in_(ids or {-1}))).scalars():
-                targets[(t.indicator_id, t.year, t.county_id)] = t.value
+            goals = Goals(s)
+            rows = []
+            for v, ind in found:
+                st = goals.standing(ind, county.id, v.period, v.value)
+                rows.append([v.entity, ind.code, ind.name_zh, v.period, v.value, v.text, ind.unit, st.benchmark,
+                             DIRECTION_ZH.get(ind.direction or "", "—"), _yes_no(st.meets_benchmark),
+                             st.target, _yes_no(st.meets_target)])
     except Refused as e:
         return _error(e)
-    rows = []
-    for v, ind in found:
-        year = Period.parse(v.period).year
-        target = targets.get((ind.id, year, county.id), targets.get((ind.id, year, None)))
-        rows.append([v.entity, ind.code, ind.name_zh, v.period, v.value, v.text, ind.unit, ind.benchmark,
-                     DIRECTION_ZH.get(ind.direction or "", "—"), _yes_no(meets(v.value, ind.benchmark, ind.direction)),
-                     target, _yes_no(meets(v.value, target, ind.direction))])
     block = [("县", _county_label(county)), ("指标", q.get("indicator") or "全部"), ("期间", period or "全部")]
     name = f"indicator-values-{county.code}"
     if fmt == "csv":

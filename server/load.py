@@ -213,7 +213,7 @@ class ParameterOverrideRow(Row):
 
 # Value ranges that an indicator's unit implies.
 UNIT_RANGES = {"ratio": (Decimal(0), Decimal(1)), "score": (Decimal(0), Decimal(100)),
-               "count": (Decimal(0), None), "event": (Decimal(0), None), "yuan": (Decimal(0), None)}
+               "share": (Decimal(0), None), "count": (Decimal(0), None), "event": (Decimal(0), None), "yuan": (Decimal(0), None)}
 
 
 @dataclass(frozen=True)

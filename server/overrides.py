@@ -33,11 +33,17 @@ def check(session: Session, county_id: int, policy: str, component: str, name: s
         raise InputError("name", [f"{policy}.{component} has no parameter {name!r} "
                                   f"(it has: {', '.join(comp.parameters.model_fields)})"])
     period = Period(effective.year, "month", effective.month)
+    resolve(pol, comp, period, {**in_force(session, county_id, policy, component, effective), name: value},
+            where="value")
+
+
+def in_force(session: Session, county_id: int, policy: str, component: str, on: date) -> dict[str, Any]:
+    """The county's override of each parameter in force on a date (a settlement: its period's start)."""
     rows = session.execute(select(ParameterOverride.name, ParameterOverride.value).where(
         ParameterOverride.county_id == county_id, ParameterOverride.policy == policy,
-        ParameterOverride.component == component, ParameterOverride.effective <= effective)
+        ParameterOverride.component == component, ParameterOverride.effective <= on)
         .order_by(ParameterOverride.effective))
-    resolve(pol, comp, period, {**dict(rows.all()), name: value}, where="value")
+    return dict(rows.all())
 
 
 def put(session: Session, county_id: int, policy: str, component: str, name: str, effective: date,

@@ -238,6 +238,9 @@ class Component:
     lines: tuple[LineSpec, ...] = ()
     lookback: Callable[[Any], int] = lambda parameters: 1
     """How many years before the period's `gather` reads, from the parameters in force."""
+    benchmarks: Optional[Callable[[Any], Mapping[str, Decimal]]] = None
+    """The benchmark each indicator must reach under the parameters in force, where the
+    parameters hold it: reports then judge attainment by the same figure the payment used."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from .audit import record
+from .overrides import in_force
 from .canonical import store_json
 
 from .compute import Computation, compute
@@ -132,16 +133,6 @@ class Lazy(Mapping):
         return self._rows().get(key, default)
 
 
-def county_overrides(session: Session, county: County, policy: str, component: str,
-                     period: Period) -> dict[str, Any]:
-    """The county's override of each parameter in force at the start of the period."""
-    rows = session.exec(select(ParameterOverride).where(
-        ParameterOverride.county_id == county.id, ParameterOverride.policy == policy,
-        ParameterOverride.component == component, ParameterOverride.effective <= period.start)
-        .order_by(ParameterOverride.effective)).scalars()
-    return {r.name: r.value for r in rows}
-
-
 def prepare(session: Session, county_code: str, policy_code: str, component_code: str,
             period: Period | str, run_overrides: Mapping[str, Any] | None = None) -> tuple[County, Computation]:
     """Compute a settlement from the store without storing it (also the what-if path)."""
@@ -151,7 +142,7 @@ def prepare(session: Session, county_code: str, policy_code: str, component_code
     component = policy.component(component_code)
     if component.gather is None:
         raise InputError(f"{policy_code}.{component_code}", ["this component cannot be settled from the store"])
-    overrides = county_overrides(session, county, policy_code, component_code, period)
+    overrides = in_force(session, county.id, policy_code, component_code, period.start)
     params = resolve(policy, component, period, overrides, run_overrides)
     facts = load_facts(session, county, period, component.lookback(params.model))
     raw = component.gather(facts, params.model, period)

@@ -38,11 +38,16 @@ def open_store(url: str | None = None, migrate: bool = True) -> Engine:
 
 
 def sync_indicators(session: Session) -> None:
-    """Add the indicators that installed policies declare and the store does not know yet."""
-    known = set(session.exec(select(Indicator.code)).scalars())
+    """Bring the store's indicator definitions in line with what the installed plugins declare:
+    new ones added, changed ones (a renamed indicator, a new benchmark in the parameter file)
+    updated. Indicators loaded from bundles that no plugin declares are left as they are."""
+    stored = {i.code: i for i in session.exec(select(Indicator)).scalars()}
     for ind in registry().indicators.values():
-        if ind.code not in known:
-            session.add(Indicator(code=ind.code, name_zh=ind.name_zh, name_en=ind.name_en, unit=ind.unit,
-                                  entity=ind.entity, period_kind=ind.period, direction=ind.direction,
-                                  benchmark=ind.benchmark, per_capita=ind.per_capita,
-                                  reference=ind.reference))
+        row = stored.get(ind.code) or Indicator(code=ind.code)
+        fields = dict(name_zh=ind.name_zh, name_en=ind.name_en, unit=ind.unit, entity=ind.entity,
+                      period_kind=ind.period, direction=ind.direction, benchmark=ind.benchmark,
+                      per_capita=ind.per_capita, reference=ind.reference)
+        if any(getattr(row, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(row, k, v)
+            session.add(row)

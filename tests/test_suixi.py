@@ -13,7 +13,7 @@ from countypay.host import registry
 from countypay.params import in_force
 from countypay.period import Period
 from countypay.plugins.suixi import POLICY
-from countypay.plugins.suixi.public_health import OBJECTIVES, PROJECTS, VETO_EVENTS
+from countypay.plugins.suixi.public_health import VETO_EVENTS
 
 CASES = Path(__file__).resolve().parents[1] / "plugins" / "suixi" / "cases"
 Y2024 = Period.parse("2024")
@@ -21,7 +21,20 @@ Y2024 = Period.parse("2024")
 money = st.integers(0, 10**8).map(lambda n: f"{n // 100}.{n % 100:02d}")
 ratio = st.integers(0, 100).map(lambda n: f"{n // 100}.{n % 100:02d}")
 TWO_CARD = ["ehr", "children", "maternal", "elderly", "chronic", "mental", "tb", "tcm"]
-OBJECTIVE_CODES = [code for _, code, *_ in OBJECTIVES]
+# The seed's objective table (seeds/000 §3.2): code → (benchmark, veto events).
+SEED_OBJECTIVES = {
+    "ehr_standard_coverage": ("0.64", ()), "health_education_task": ("1.00", ()),
+    "immunization_rate": ("0.90", ()), "newborn_visit_rate": ("0.90", ("child_death",)),
+    "child_health_management_rate": ("0.90", ("child_death",)), "postpartum_visit_rate": ("0.90", ("maternal_death",)),
+    "maternal_system_management_rate": ("0.90", ("maternal_death",)),
+    "elderly_standard_management_rate": ("0.64", ()), "hypertension_standard_management_rate": ("0.64", ()),
+    "diabetes_standard_management_rate": ("0.64", ()), "severe_mental_management_rate": ("0.80", ("mental_incident",)),
+    "tb_management_rate": ("0.90", ("tb_unreported", "tb_unmanaged")), "elderly_tcm_rate": ("0.74", ()),
+    "child_tcm_rate": ("0.84", ()), "supervision_report_rate": ("0.90", ()), "emergency_report_rate": ("0.95", ()),
+}
+OBJECTIVE_CODES = list(SEED_OBJECTIVES)
+PROJECTS = ["ehr", "health_education", "immunization", "children", "maternal", "elderly", "chronic", "mental",
+            "tb", "tcm", "supervision", "emergency"]
 
 
 def run(component, inputs, overrides=None, period=Y2024):
@@ -243,16 +256,38 @@ def test_default_parameters_follow_the_seed_table():
     defaults = in_force(POLICY, "public_health", Y2024.start)
     objectives = defaults["objectives"].value
     assert [(o["code"], Decimal(o["benchmark"]), tuple(o.get("vetoes", ()))) for o in objectives] == \
-           [(code, Decimal(b), vetoes) for _, code, _, _, b, vetoes in OBJECTIVES]
+           [(code, Decimal(b), vetoes) for code, (b, vetoes) in SEED_OBJECTIVES.items()]
     assert all(o["name_zh"] and o["name_en"] for o in objectives)
     weights: dict[str, Fraction] = {}
     total = sum(Fraction(o["weight"]) for o in objectives)
     for o in objectives:
         weights[o["project"]] = weights.get(o["project"], 0) + Fraction(o["weight"]) / total
     assert len(weights) == 12 and set(weights.values()) == {Fraction(1, 12)}
-    assert [s["code"] for s in defaults["subprojects"].value] == [p for p, _, _ in PROJECTS]
+    assert [s["code"] for s in defaults["subprojects"].value] == PROJECTS
     assert {s["weight"] for s in defaults["subprojects"].value} == {1}
     assert defaults["subprojects"].reference.startswith("illustrative")
+
+
+def test_indicator_definitions_come_from_the_parameter_file():
+    """The objectives and sub-projects are written once, in parameters.yaml: the registered
+    indicators (names, unit, benchmark) are derived from it."""
+    from countypay.host import registry
+    defaults = in_force(POLICY, "public_health", Y2024.start)
+    indicators = registry().indicators
+    for o in defaults["objectives"].value:
+        ind = indicators[o["code"]]
+        assert (ind.name_zh, ind.benchmark, ind.unit) == (o["name_zh"], Decimal(o["benchmark"]), o.get("unit", "ratio"))
+    assert indicators["health_education_task"].unit == "share"
+    assert all(f"credits.{s['code']}" in indicators for s in defaults["subprojects"].value if s["two_card"])
+
+
+def test_a_share_of_the_task_may_exceed_one_but_a_rate_may_not():
+    """health_education_task is the share of the year's task done (120 % sends 1.2); rates stay ≤ 1."""
+    unit = {"code": "U01", "package": "1000.00", "quarter_scores": [100, 100, 100, 100]}
+    out = run("public_health", {"units": [{**unit, "attainment": {"health_education_task": "1.2"}}]})
+    assert lines(out)[("U01", "objective.health_education_task.paid")] > 0
+    with pytest.raises(InputError, match=r"units\[0\]\.attainment\.immunization_rate: Input should be less than or equal to 1"):
+        run("public_health", {"units": [{**unit, "attainment": {"immunization_rate": "1.2"}}]})
 
 
 def test_indicators_are_registered_with_names():

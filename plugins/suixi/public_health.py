@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
@@ -26,60 +27,10 @@ from countypay.period import Period
 from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
 from countypay.toolkit import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates,
                                positive_sum, refuse,
-                               exact, fen, rank_tiers, show, split)
+                               exact, fen, rank_tiers, read_yaml, show, split)
 
 
 SEED = "seeds/000 §3.2"
-
-# The 12 BPHS projects (sub-projects of the process evaluation and groups of the objectives).
-PROJECTS = (
-    ("ehr", "电子健康档案", "E-health records"),
-    ("health_education", "健康教育", "Health education"),
-    ("immunization", "预防接种", "Vaccination"),
-    ("children", "0-6岁儿童健康管理", "Health management of children aged 0-6"),
-    ("maternal", "孕产妇健康管理", "Maternal health management"),
-    ("elderly", "65岁以上老年人健康管理", "Health management of the elderly (65+)"),
-    ("chronic", "慢性病患者健康管理", "Health management of chronic disease patients"),
-    ("mental", "严重精神障碍患者健康管理", "Health management of severe mental disorders"),
-    ("tb", "肺结核患者健康管理", "Health management of tuberculosis patients"),
-    ("tcm", "中医药健康管理", "Health management with traditional Chinese medicine"),
-    ("supervision", "卫生监督协管", "Health supervision assistance"),
-    ("emergency", "传染病和突发公共卫生事件报告和处理", "Infectious disease and public-health event reporting"),
-)
-
-# The seed's objective table: (project, code, zh, en, benchmark, veto events).
-OBJECTIVES = (
-    ("ehr", "ehr_standard_coverage", "规范化电子健康档案覆盖率",
-     "Coverage of residents with standard e-health records", "0.64", ()),
-    ("health_education", "health_education_task", "健康教育积分（当年任务完成比例）",
-     "Health education credits, share of the year's task", "1.00", ()),
-    ("immunization", "immunization_rate", "免疫规划疫苗接种率", "Immunization programme vaccination rate",
-     "0.90", ()),
-    ("children", "newborn_visit_rate", "新生儿访视率", "Newborn visit rate", "0.90", ("child_death",)),
-    ("children", "child_health_management_rate", "0-6岁儿童健康管理率",
-     "Share of children aged 0-6 under health management", "0.90", ("child_death",)),
-    ("maternal", "postpartum_visit_rate", "产后访视率", "Postpartum visit rate", "0.90", ("maternal_death",)),
-    ("maternal", "maternal_system_management_rate", "孕产妇系统管理率",
-     "Share of pregnant and postpartum women under systematic management", "0.90", ("maternal_death",)),
-    ("elderly", "elderly_standard_management_rate", "老年人规范健康管理率",
-     "Share of the elderly under standard health management", "0.64", ()),
-    ("chronic", "hypertension_standard_management_rate", "高血压患者规范管理率",
-     "Share of hypertension patients under standard management", "0.64", ()),
-    ("chronic", "diabetes_standard_management_rate", "Ⅱ型糖尿病患者规范管理率",
-     "Share of type II diabetes patients under standard management", "0.64", ()),
-    ("mental", "severe_mental_management_rate", "严重精神障碍患者健康管理率",
-     "Share of severe mental disorder patients under health management", "0.80", ("mental_incident",)),
-    ("tb", "tb_management_rate", "肺结核患者健康管理率", "Share of TB patients under health management",
-     "0.90", ("tb_unreported", "tb_unmanaged")),
-    ("tcm", "elderly_tcm_rate", "65岁以上老年人中医药健康管理服务率",
-     "Share of the elderly (65+) receiving TCM health management", "0.74", ()),
-    ("tcm", "child_tcm_rate", "0-36个月儿童中医药健康管理服务率",
-     "Share of children aged 0-36 months receiving TCM health management", "0.84", ()),
-    ("supervision", "supervision_report_rate", "卫生监督协管信息报告率",
-     "Health supervision assistance reporting rate", "0.90", ()),
-    ("emergency", "emergency_report_rate", "传染病和突发公共卫生事件报告率",
-     "Infectious disease and public-health emergency reporting rate", "0.95", ()),
-)
 
 VETO_EVENTS = {
     "child_death": ("辖区0-6岁儿童死亡", "Death of a child aged 0-6 in the unit"),
@@ -92,15 +43,24 @@ VETO_EVENTS = {
 FUND_PACKAGE = "ph_package"
 FUND_SUBSIDY = "bphs_subsidy"
 
+PARAMETERS = Path(__file__).with_name("parameters.yaml")
+
+
+def _newest(name: str) -> list[dict]:
+    """The newest default of a public_health parameter: the indicator definitions below are
+    derived from the parameter file, the one place the projects and objectives are written."""
+    return max(read_yaml(PARAMETERS)["public_health"][name], key=lambda d: d["from"])["value"]
+
+
 INDICATORS = (
     IndicatorDef("quarter_score", "基本公共卫生季度考核得分", "BPHS quarterly assessment score", "score",
                  period="quarter", direction="higher", reference=SEED + ": 季度考核, 年终总评"),
     IndicatorDef("spending_per_capita", "人均年度医疗总支出", "Total medical spending per person", "yuan",
                  direction="lower", per_capita=True, reference=SEED + ": 效果评价指标"),
-    *(IndicatorDef(f"credits.{code}", f"{zh}工分", f"{en}: work credits", "credits",
-                   direction="higher", reference=SEED + ": 两卡制工分") for code, zh, en in PROJECTS),
-    *(IndicatorDef(code, zh, en, "ratio", direction="higher", benchmark=Decimal(b), reference=SEED)
-      for _, code, zh, en, b, _ in OBJECTIVES),
+    *(IndicatorDef(f"credits.{sp['code']}", f"{sp['name_zh']}工分", f"{sp['name_en']}: work credits", "credits",
+                   direction="higher", reference=SEED + ": 两卡制工分") for sp in _newest("subprojects")),
+    *(IndicatorDef(o["code"], o["name_zh"], o["name_en"], o.get("unit", "ratio"), direction="higher",
+                   benchmark=Decimal(str(o["benchmark"])), reference=SEED) for o in _newest("objectives")),
     *(IndicatorDef(f"veto.{code}", zh, en, "event", direction="lower", reference=SEED + ": 此项不分配")
       for code, (zh, en) in VETO_EVENTS.items()),
 )
@@ -125,7 +85,9 @@ class SubProject(Model):
 
 class Objective(Model):
     code: ItemCode
-    benchmark: Ratio
+    benchmark: Amount
+    unit: Literal["ratio", "share"] = "ratio"
+    """A `ratio` attains at most 1; a `share` of the year's task may exceed it (120 % sends 1.2)."""
     weight: Weight = Decimal(1)
     vetoes: list[ItemCode] = Field(default_factory=list)
     project: Optional[str] = None
@@ -185,7 +147,7 @@ class Unit(Model):
     package: Money
     quarter_scores: list[Score] = Field(min_length=4, max_length=4)
     credits: dict[str, Amount] = Field(default_factory=dict)
-    attainment: dict[str, Ratio] = Field(default_factory=dict)
+    attainment: dict[str, Amount] = Field(default_factory=dict)
     vetoes: list[str] = Field(default_factory=list)
     spending_per_capita: Optional[Spending] = None
 
@@ -204,9 +166,12 @@ def _check(inputs: PublicHealthInputs, params: PublicHealthParameters, out: Outc
     if params.effect_scope == "community":
         problems += [f"units[{i}].community: required when effect_scope is community"
                      for i, u in enumerate(inputs.units) if u.community is None]
+    objectives = {o.code: o for o in params.objectives}
+    problems += [f"units[{i}].attainment.{code}: Input should be less than or equal to 1"
+                 for i, u in enumerate(inputs.units) for code, v in u.attainment.items()
+                 if v > 1 and code in objectives and objectives[code].unit == "ratio"]
     refuse(problems)
     subs = {sp.code: sp for sp in params.subprojects}
-    objectives = {o.code for o in params.objectives}
     events = set(VETO_EVENTS) | {e for o in params.objectives for e in o.vetoes}
     for i, u in enumerate(inputs.units):
         for code in u.credits:
@@ -479,6 +444,7 @@ COMPONENT = Component(
     parameters=PublicHealthParameters,
     settle=settle,
     gather=gather,
+    benchmarks=lambda params: {o.code: o.benchmark for o in params.objectives},
     lines=(
         LineSpec("unit", "package", "P_u, 村级基本公共卫生经费包干"),
         LineSpec("unit", "process.pool", "A_u = P_u × 70 % (largest remainder)"),
