@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import base64
+import json
 from itertools import islice
-from typing import Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from .context import error
 
@@ -35,7 +38,8 @@ class Connection(Generic[T]):
     """The total is counted and the cursors made only when asked for: `nodes` needs neither."""
 
     items: strawberry.Private[list]
-    start: strawberry.Private[int]
+    keys: strawberry.Private[list]  # each item's values of the list's order
+    after: strawberry.Private[bool]  # whether the page starts after a cursor
     more: strawberry.Private[bool]  # whether items follow this page
     count: strawberry.Private[Callable[[], int]]
 
@@ -45,43 +49,71 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="The items of this page with their cursors.")
     def edges(self) -> list[Edge[T]]:
-        return [Edge(cursor=encode(self.start + i), node=n) for i, n in enumerate(self.items)]
+        return [Edge(cursor=encode(k), node=n) for k, n in zip(self.keys, self.items)]
 
     @strawberry.field(description="Where this page sits in the list.")
     def page_info(self) -> PageInfo:
-        return PageInfo(has_next_page=self.more, has_previous_page=self.start > 0,
-                        start_cursor=encode(self.start) if self.items else None,
-                        end_cursor=encode(self.start + len(self.items) - 1) if self.items else None)
+        return PageInfo(has_next_page=self.more, has_previous_page=self.after,
+                        start_cursor=encode(self.keys[0]) if self.items else None,
+                        end_cursor=encode(self.keys[-1]) if self.items else None)
 
     @strawberry.field(description="The items of this page without their cursors.")
     def nodes(self) -> list[T]:
         return self.items
 
 
-def encode(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+def encode(key: Sequence) -> str:
+    """A cursor: the item's values of the list's order (a keyset), so a page never shifts when
+    items are added before it while a client pages."""
+    return base64.urlsafe_b64encode(("k:" + json.dumps(list(key), separators=(",", ":"))).encode()).decode()
 
 
-def decode(cursor: str) -> int:
+def decode(cursor: str, n: int) -> list:
     try:
-        kind, _, n = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "o" and n.isdigit():
-            return int(n)
+        kind, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        values = json.loads(key) if kind == "k" else None
+        if isinstance(values, list) and len(values) == n and all(isinstance(v, (int, str)) for v in values):
+            return values
     except (ValueError, UnicodeDecodeError):
         pass
     raise error("BAD_INPUT", f"{cursor!r} is not a cursor of this list")
 
 
-def paginate(session, stmt, first: Optional[int], after: Optional[str], node: Callable) -> Connection:
-    """One page of `stmt` as `node(row=...)`s: a select of one model gives each node its object, a
-    select of columns its row. Rows are read one at a time, so each is freed once its node is
-    made; one row past the page tells whether more follow."""
+def _column(key) -> tuple[Any, bool]:
+    """(column, descending) of an ORDER BY term."""
+    if isinstance(key, UnaryExpression) and key.modifier is operators.desc_op:
+        return key.element, True
+    return key, False
+
+
+def after_key(order: Sequence, values: list):
+    """Rows strictly after `values` in `order`: (a > x) or (a = x and b > y) or …"""
+    terms = []
+    for i, key in enumerate(order):
+        col, desc = _column(key)
+        beyond = col < values[i] if desc else col > values[i]
+        terms.append(and_(*[_column(k)[0] == v for k, v in zip(order[:i], values[:i])], beyond))
+    return or_(*terms)
+
+
+def paginate(session, stmt, order: Sequence, first: Optional[int], after: Optional[str],
+             node: Callable) -> Connection:
+    """One page of `stmt` in `order` (whose last term is unique, e.g. the id) as `node(row=...)`s:
+    a select of one model gives each node its object, a select of columns its row. Rows are read
+    one at a time, so each is freed once its node is made; one row past the page tells whether
+    more follow."""
     first = DEFAULT_PAGE if first is None else first
     if not 0 <= first <= MAX_PAGE:
         raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
-    start = decode(after) + 1 if after else 0
-    rows = session.execute(stmt.offset(start).limit(first + 1))
-    items = [node(row=r[0] if len(r) == 1 else r) for r in islice(rows, first)]
-    count = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return Connection(items=items, start=start, more=rows.first() is not None,
+    page = stmt
+    if after:
+        page = page.where(after_key(order, decode(after, len(order))))
+    n = len(order)
+    rows = session.execute(page.add_columns(*[_column(k)[0] for k in order]).order_by(*order).limit(first + 1))
+    items, keys = [], []
+    for r in islice(rows, first):
+        items.append(node(row=r[0] if len(r) == n + 1 else r[:-n]))
+        keys.append(tuple(r[-n:]))
+    count = select(func.count()).select_from(stmt.subquery())
+    return Connection(items=items, keys=keys, after=after is not None, more=rows.first() is not None,
                       count=lambda: session.execute(count).scalar_one())

@@ -102,7 +102,7 @@ class Query:
         if ids is not None:
             stmt = stmt.where(models.Province.id.in_(
                 select(models.County.province_id).where(models.County.id.in_(ids or {-1}))))
-        return paginate(c.session, ordered(stmt, models.Province, order), first, after, Province)
+        return paginate(c.session, stmt, ordered(models.Province, order), first, after, Province)
 
     @strawberry.field(description="Counties the caller may read, optionally of one province.")
     def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = None,
@@ -111,7 +111,7 @@ class Query:
         stmt = c.restrict(select(models.County), models.County.id)
         if province:
             stmt = stmt.join(models.Province).where(models.Province.code == province)
-        return paginate(c.session, ordered(stmt, models.County, order), first, after, County)
+        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
 
     @strawberry.field(description="One county by code.")
     def county(self, info: Info, code: str) -> County:
@@ -143,7 +143,7 @@ class Query:
         if search:
             like = f"%{search}%"
             stmt = stmt.where(I.code.like(like) | I.name_zh.like(like) | I.name_en.like(like))
-        return paginate(c.session, ordered(stmt, I, order), first, after, Indicator)
+        return paginate(c.session, stmt, ordered(I, order), first, after, Indicator)
 
     @strawberry.field(description="Indicator values of a county, with attainment against benchmark and target.")
     def indicator_values(self, info: Info, county: str, indicator: Optional[str] = None,
@@ -158,7 +158,7 @@ class Query:
             stmt = stmt.where(V.entity == entity)
         if period:
             stmt = stmt.where(V.period == period)
-        return paginate(c.session, stmt.order_by(V.indicator_id, V.entity, V.period), first, after, IndicatorValue)
+        return paginate(c.session, stmt, (V.indicator_id, V.entity, V.period), first, after, IndicatorValue)
 
     @strawberry.field(description="Installed payment policies (a public catalogue).")
     def policies(self, county: Optional[str] = None) -> list[Policy]:
@@ -178,7 +178,7 @@ class Query:
         for col, value in ((R.policy, policy), (R.component, component), (R.period, period), (R.status, status)):
             if value:
                 stmt = stmt.where(col == value)
-        return paginate(c.session, stmt.order_by(R.id.desc()), first, after, SettlementRun)
+        return paginate(c.session, stmt, (R.id.desc(),), first, after, SettlementRun)
 
     @strawberry.field(description="The audit trail, newest first: supervisors see every county's, a county its own.")
     def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
@@ -194,7 +194,7 @@ class Query:
             stmt = stmt.where(A.county_id == c.county(county).id)
         if action:
             stmt = stmt.where(A.action == action)
-        return paginate(c.session, stmt.order_by(A.id.desc()), first, after, AuditEvent)
+        return paginate(c.session, stmt, (A.id.desc(),), first, after, AuditEvent)
 
     @strawberry.field(description="One settlement by id, with its lines, traces and totals.")
     def settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:

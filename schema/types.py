@@ -52,10 +52,11 @@ def column(attr: str, kind: object, description: Optional[str] = None):
     return strawberry.field(resolver=resolve, description=description)
 
 
-def ordered(stmt, model, order: Optional[Order]):
+def ordered(model, order: Optional[Order]) -> tuple:
+    """The ORDER BY of a list of a model in the order asked, the id last so the order is total."""
     order = order or Order.CODE_ASC
     col = model.code if order.value.startswith("code") else model.name_zh
-    return stmt.order_by(col.desc() if order.value.endswith("desc") else col, model.id)
+    return (col.desc() if order.value.endswith("desc") else col, model.id)
 
 
 @strawberry.type(description="A province (省).")
@@ -71,7 +72,7 @@ class Province:
                  order: Optional[Order] = None) -> Connection[County]:
         c = ctx(info)
         stmt = c.restrict(select(models.County).where(models.County.province_id == self.row.id), models.County.id)
-        return paginate(c.session, ordered(stmt, models.County, order), first, after, County)
+        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
 
 
 @strawberry.type(description="A county (县) and everything stored for it.")
@@ -122,7 +123,7 @@ def institution_list(c: Context, county_ids, kind, tier, community, first, after
         stmt = stmt.where(I.tier == tier)
     if community:
         stmt = stmt.join(models.Community, models.Community.id == I.community_id).where(models.Community.code == community)
-    return paginate(c.session, ordered(stmt, I, order), first, after, Institution)
+    return paginate(c.session, stmt, ordered(I, order), first, after, Institution)
 
 
 def unit_list(c: Context, county_ids, community, first, after, order) -> Connection[Unit]:
@@ -133,7 +134,7 @@ def unit_list(c: Context, county_ids, community, first, after, order) -> Connect
     stmt = c.restrict(stmt, U.county_id)
     if community:
         stmt = stmt.join(models.Community, models.Community.id == U.community_id).where(models.Community.code == community)
-    return paginate(c.session, ordered(stmt, U, order), first, after, Unit)
+    return paginate(c.session, stmt, ordered(U, order), first, after, Unit)
 
 
 @strawberry.type(description="A medical community (医共体): a county hospital leading township centres and clinics.")
@@ -470,7 +471,7 @@ class SettlementRun:
             stmt = stmt.where(L.entity == entity)
         if code:
             stmt = stmt.where(L.code == code)
-        return paginate(ctx(info).session, stmt.order_by(L.seq), first, after, lambda row: SettlementLine.of(row))
+        return paginate(ctx(info).session, stmt, (L.seq,), first, after, lambda row: SettlementLine.of(row))
 
     @strawberry.field(description="Money by line code, over all entities.")
     async def totals_by_code(self, info: Info) -> list[Total]:

@@ -94,6 +94,23 @@ def test_pagination_with_cursors(api):
     assert codes(api(q, {"after": "garbage"}, as_="supervisor")) == ["BAD_INPUT"]
 
 
+def test_pages_of_a_newest_first_list_do_not_shift_while_a_client_pages(api):
+    """Cursors hold the item's place in the order (a keyset), not an offset: an event recorded
+    between two pages neither repeats an item on the next page nor hides one."""
+    q = """query($after: String) { auditEvents(first: 2, after: $after) {
+        edges { node { subject action } } pageInfo { endCursor hasNextPage } } }"""
+    everything = [(e["node"]["action"], e["node"]["subject"])
+                  for e in data(api(q.replace("first: 2", "first: 100"), as_="supervisor"))["auditEvents"]["edges"]]
+    first = data(api(q, as_="supervisor"))["auditEvents"]
+    with Session(api.engine) as s:
+        create_token(s, "county", "haiyan", name="a newer event")  # lands before the first page
+        s.commit()
+    rest = data(api(q.replace("first: 2", "first: 100"), {"after": first["pageInfo"]["endCursor"]},
+                    as_="supervisor"))["auditEvents"]
+    seen = [(e["node"]["action"], e["node"]["subject"]) for e in first["edges"] + rest["edges"]]
+    assert seen == everything and len(seen) > 2
+
+
 def test_filters_and_order(api):
     d = data(api("""{ institutions(county: "other", tier: "village", order: CODE_DESC) { nodes { code } }
         units(county: "other", community: "north") { totalCount } }""", as_="supervisor"))
