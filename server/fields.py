@@ -1,11 +1,13 @@
-"""Field types and checks every plugin's input and parameter shapes share.
+"""Field types and checks every plugin's input and parameter shapes share, and the import too.
 
-Numbers stay exact `Decimal`s; a code that becomes part of a line code has no dots or spaces.
+Numbers stay exact `Decimal`s; a code that becomes part of a line code has no dots or spaces; a
+household is a pseudonymous code, never a name or an ID number.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Annotated, Sequence
+from typing import Annotated, Optional, Sequence
 
 from pydantic import AfterValidator, Field
 
@@ -33,6 +35,42 @@ def _not_county(v: str) -> str:
 
 EntityCode = Annotated[str, Field(min_length=1), AfterValidator(_not_county)]
 """A unit, institution or community code: lines are booked on it beside `county`."""
+
+_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")  # 18-digit (17 + check) or old 15-digit
+_PSEUDONYM = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _pseudonym(v: str) -> str:
+    if _CHINESE.search(v):
+        raise ValueError("looks like a name (Chinese characters): a household code must be a pseudonym")
+    if _ID_NUMBER.search(v):
+        raise ValueError("looks like a national ID number: a household code must be a pseudonym")
+    if not _PSEUDONYM.fullmatch(v):
+        raise ValueError("a household pseudonym uses letters, digits, _ or - only")
+    if v == "county":
+        raise ValueError("'county' is the county's own entity code")
+    return v
+
+
+Pseudonym = Annotated[str, Field(max_length=64), AfterValidator(_pseudonym)]
+"""A household's code: letters, digits, `_` and `-`; no Chinese characters, no ID number. It
+becomes a line's entity, stored and exported with every settlement, so it must never identify
+a resident."""
+
+_NAME_COLUMN = re.compile(r"name|姓名|名字|户主|^姓$", re.I)
+_ID_COLUMN = re.compile(r"id_?(number|no|num|card)|national_?id|citizen_?id|identity|passport|身份|证件", re.I)
+
+
+def personal_column(name: str) -> Optional[str]:
+    """Why a column of a household's table looks like it holds a person's name or national ID
+    number (None when it does not): such tables hold pseudonymous codes, nothing else."""
+    n = name.strip().replace(" ", "_").replace("-", "_")
+    if _ID_COLUMN.search(n):
+        return "looks like a national ID number column: households are pseudonymous codes, nothing else"
+    if _NAME_COLUMN.search(n):
+        return "looks like a person's name column: households are pseudonymous codes, nothing else"
+    return None
 
 
 def positive_sum(values: Sequence[Decimal], what: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import hashlib
 import json
 import re
@@ -25,14 +26,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from . import overrides
+from . import overrides, values
 from .audit import record
 from .errors import InputError, problems
-from .models import (INSTITUTION_KINDS, Community, County, Fund, Indicator, IndicatorTarget,
-                     IndicatorValue, Institution, ParameterOverride, Province, ServiceCount,
-                     ServiceItem, Task, Transfer, Unit, UnitMember, UnitPopulation)
+from .fields import Pseudonym, personal_column
+from .models import (INSTITUTION_KINDS, Community, County, Fund, Household, HouseholdMonth,
+                     HouseholdReimbursement, Indicator, IndicatorTarget, IndicatorValue, Institution,
+                     ParameterOverride, PointsEvent, PointsOpening, ProjectDisbursement, ProjectPlan,
+                     ProjectTask, Province, ServiceCount, ServiceItem, StaffDay, Task, Team, TeamGrid,
+                     TeamMember, Transfer, Unit, UnitMember, UnitPopulation)
 from .period import Month, Period, _month
-from .policy import ROLES, TIERS, Model
+from .policy import POINTS_EVENTS, ROLES, TEAM_ROLES, TIERS, Model
 
 def _period(v: str) -> str:
     return str(Period.parse(v))
@@ -114,6 +118,7 @@ class IndicatorRow(Row):
     benchmark: Optional[Decimal] = None
     per_capita: bool = False
     reference: str = ""
+    value_type: Optional[Literal[values.VALUE_TYPES]] = None  # type: ignore[valid-type]
 
 
 class IndicatorTargetRow(Row):
@@ -177,6 +182,109 @@ class TaskRow(Row):
     _period = field_validator("period")(lambda v: _period(v))
 
 
+class TeamRow(Row):
+    county: str = Code
+    code: str = Code
+    name_zh: Optional[str] = None
+
+
+class TeamGridRow(Row):
+    county: str = Code
+    team: str = Code
+    grid: str = Code  # a unit's code: a unit is a grid and its health management unit
+
+
+class TeamMemberRow(Row):
+    county: str = Code
+    team: str = Code
+    role: Literal[TEAM_ROLES]  # type: ignore[valid-type]
+    staff: str = Code
+
+
+class StaffDayRow(Row):
+    county: str = Code
+    staff: str = Code
+    month: Month
+    days: int = Field(ge=0, le=31)
+
+
+class HouseholdRow(Row):
+    county: str = Code
+    code: Pseudonym
+
+
+class HouseholdComplianceRow(Row):
+    county: str = Code
+    household: Pseudonym
+    month: Month
+    compliant: bool
+
+
+class HouseholdReimbursementRow(Row):
+    county: str = Code
+    household: Pseudonym
+    period: str
+    reimbursable: Decimal = Field(ge=0, decimal_places=2, max_digits=18)
+    base_rate: Optional[Decimal] = Field(default=None, ge=0, le=1)
+
+    _period = field_validator("period")(lambda v: _period(v))
+
+
+class PointsOpeningRow(Row):
+    county: str = Code
+    household: Pseudonym
+    date: dt.date
+    points: int = Field(ge=0)
+
+
+class PointsEventRow(Row):
+    county: str = Code
+    household: Pseudonym
+    date: dt.date
+    seq: int = Field(ge=1)  # the event's place among the household's events of the day
+    kind: Literal[POINTS_EVENTS]  # type: ignore[valid-type]
+    activity: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
+                                    validate_default=True)
+    item: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
+                                validate_default=True)
+    quantity: int = Field(default=1, ge=1)
+
+    @field_validator("activity", "item")
+    @classmethod
+    def _names_one(cls, v: Optional[str], info) -> Optional[str]:
+        kind = info.data.get("kind")
+        wanted = "activity" if kind == "earn" else "item"
+        if kind is None:
+            return v
+        if info.field_name == wanted and v is None:
+            raise ValueError(f"{kind} events name the {wanted}")
+        if info.field_name != wanted and v is not None:
+            raise ValueError(f"{kind} events name the {wanted}, not the {info.field_name}")
+        return v
+
+    @field_validator("quantity", mode="before")
+    @classmethod
+    def _one(cls, v: Any) -> Any:
+        return 1 if v is None else v  # a blank quantity is one
+
+
+class ProjectTaskRow(Row):
+    county: str = Code
+    code: str = Code
+    name_zh: Optional[str] = None
+    name_en: Optional[str] = None
+
+
+class ProjectAmountRow(Row):
+    """A planned or a disbursed amount of a task for a year from a source."""
+
+    county: str = Code
+    task: str = Code
+    year: int = Field(ge=1900, le=2200)
+    source: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    amount: Decimal = Field(ge=0, decimal_places=2, max_digits=18)
+
+
 class ServiceItemRow(Row):
     code: str = Code
     name_zh: str = Field(min_length=1)
@@ -238,12 +346,27 @@ TABLES = (
     Table("funds", FundRow, Fund, ("county_id", "code", "entity", "period")),
     Table("transfers", TransferRow, Transfer, ("county_id", "period", "hop")),
     Table("tasks", TaskRow, Task, ("county_id", "period", "code")),
+    Table("teams", TeamRow, Team, ("county_id", "code")),
+    Table("team_grids", TeamGridRow, TeamGrid, ("team_id", "unit_id")),
+    Table("team_members", TeamMemberRow, TeamMember, ("team_id", "role", "staff")),
+    Table("staff_days", StaffDayRow, StaffDay, ("county_id", "staff", "month")),
+    Table("households", HouseholdRow, Household, ("county_id", "code")),
+    Table("household_compliance", HouseholdComplianceRow, HouseholdMonth, ("household_id", "month")),
+    Table("household_reimbursements", HouseholdReimbursementRow, HouseholdReimbursement, ("household_id", "period")),
+    Table("points_openings", PointsOpeningRow, PointsOpening, ("household_id", "date")),
+    Table("points_events", PointsEventRow, PointsEvent, ("household_id", "date", "seq")),
+    Table("project_tasks", ProjectTaskRow, ProjectTask, ("county_id", "code")),
+    Table("project_plan", ProjectAmountRow, ProjectPlan, ("task_id", "year", "source")),
+    Table("project_disbursements", ProjectAmountRow, ProjectDisbursement, ("task_id", "year", "source")),
     Table("service_items", ServiceItemRow, ServiceItem, ("code",)),
     Table("service_counts", ServiceCountRow, ServiceCount, ("county_id", "institution", "month", "item")),
     Table("parameter_overrides", ParameterOverrideRow, ParameterOverride,
           ("county_id", "policy", "component", "name", "effective")),
 )
 BY_NAME = {t.name: t for t in TABLES}
+PSEUDONYMOUS = ("households", "household_compliance", "household_reimbursements", "points_openings", "points_events")
+"""Tables about households: pseudonymous codes only, so a column that looks like a name or an ID
+number refuses the file."""
 
 
 class ImportFailed(InputError):
@@ -449,6 +572,7 @@ class Loader:
         rows = ((n, keys, fields) for n, keys, fields in read_fields(file)) if fast else \
             ((n, None, raw) for n, raw in read_rows(file))
         convert = getattr(self, f"to_{table.name}")
+        columns: set = set()  # of a household's table, checked for names and ID numbers
         for n, keys, raw in rows:
             if fast:
                 record = fast(keys, raw)
@@ -456,6 +580,13 @@ class Loader:
                     yield n, record
                     continue
                 raw = raw_row(keys, raw)
+            if table.name in PSEUDONYMOUS and not raw.keys() <= columns:
+                personal = [(k, why) for k in raw.keys() - columns if (why := personal_column(str(k)))]
+                columns.update(raw)
+                for k, why in personal:
+                    self.fail(f"{file.name}, column {k}", why)
+                if personal:
+                    return  # the file is refused whole; its rows are not read
             where = f"{file.name} row {n}"
             if "__extra__" in raw:
                 self.fail(where, "more fields than the header names")
@@ -589,7 +720,8 @@ class Loader:
         self.__dict__.pop("_indicators", None)
         return {"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "unit": r.unit,
                 "entity": r.entity, "period_kind": r.period_kind, "direction": r.direction,
-                "benchmark": r.benchmark, "per_capita": r.per_capita, "reference": r.reference}
+                "benchmark": r.benchmark, "per_capita": r.per_capita, "reference": r.reference,
+                "value_type": r.value_type}
 
     def indicator(self, code: str, where: str) -> Optional[Indicator]:
         if "_indicators" not in self.__dict__:
@@ -604,6 +736,8 @@ class Loader:
         cid = self.county_id(r.county, where) if r.county else None
         if ind is None or (r.county and cid is None):
             return None
+        if ind.value_type and r.text is not None and not self.text_reads(ind, r.text, where, target=True):
+            return None
         return {"indicator_id": ind.id, "county_id": cid, "year": r.year, "value": r.value, "text": r.text}
 
     def to_indicator_values(self, r: IndicatorValueRow, where):
@@ -613,6 +747,11 @@ class Loader:
             return None
         if r.value is None and r.text is None:
             return self.fail(f"{where}, field value", "a value or a text is needed")
+        if ind.value_type and r.text is None:
+            return self.fail(f"{where}, field text", f"{ind.code} is read as {ind.value_type}: its value is the "
+                                                     f"text as written (e.g. {values.EXAMPLES[ind.value_type]})")
+        if ind.value_type and not self.text_reads(ind, r.text, where):
+            return None
         lo, hi = UNIT_RANGES.get(ind.unit, (None, None))
         if r.value is not None and ((lo is not None and r.value < lo) or (hi is not None and r.value > hi)):
             span = f"[{lo}, {hi}]" if hi is not None else f"≥ {lo}"
@@ -621,6 +760,14 @@ class Loader:
             return self.fail(f"{where}, field entity", f"unknown {ind.entity} {r.entity!r} in county {r.county}")
         return {"county_id": cid, "indicator_id": ind.id, "entity": r.entity, "period": r.period,
                 "value": r.value, "text": r.text}
+
+    def text_reads(self, ind: Indicator, text: str, where: str, target: bool = False) -> bool:
+        """Whether a text reads as its indicator's value type, as the plugins will read it."""
+        why = values.problem(text, ind.value_type, target)
+        if why is not None:
+            self.fail(f"{where}, field text", f"{text!r} is not a {ind.value_type} "
+                                              f"{'target' if target else 'value'} of {ind.code} ({why})")
+        return why is None
 
     def entity_known(self, county_id: int, kind: str, code: str) -> bool:
         model = {"unit": Unit, "institution": Institution, "community": Community}.get(kind)
@@ -647,6 +794,74 @@ class Loader:
     def to_tasks(self, r: TaskRow, where):
         cid = self.county_id(r.county, where)
         return cid and {"county_id": cid, **r.model_dump(exclude={"county"})}
+
+    def to_teams(self, r: TeamRow, where):
+        cid = self.county_id(r.county, where)
+        self.__dict__.pop("_teams", None)
+        return cid and {"county_id": cid, "code": r.code, "name_zh": r.name_zh or ""}
+
+    def to_team_grids(self, r: TeamGridRow, where):
+        cid = self.county_id(r.county, where)
+        tid = cid and self.ref("_teams", Team, cid, r.team, where, "team")
+        uid = cid and self.ref("_units", Unit, cid, r.grid, where, "grid")
+        return tid and uid and {"team_id": tid, "unit_id": uid}
+
+    def to_team_members(self, r: TeamMemberRow, where):
+        cid = self.county_id(r.county, where)
+        tid = cid and self.ref("_teams", Team, cid, r.team, where, "team")
+        self.__dict__.pop("_staff", None)
+        return tid and {"team_id": tid, "role": r.role, "staff": r.staff}
+
+    def to_staff_days(self, r: StaffDayRow, where):
+        cid = self.county_id(r.county, where)
+        if cid is None:
+            return None
+        staff = self.__dict__.setdefault("_staff", {})
+        if cid not in staff:
+            staff[cid] = set(self.session.execute(select(TeamMember.staff).join(Team)
+                                                  .where(Team.county_id == cid)).scalars())
+        if r.staff not in staff[cid]:
+            return self.fail(f"{where}, field staff", f"unknown staff {r.staff!r}: a member of no team in county")
+        return {"county_id": cid, "staff": r.staff, "month": r.month, "days": r.days}
+
+    def to_households(self, r: HouseholdRow, where):
+        cid = self.county_id(r.county, where)
+        self.__dict__.pop("_households", None)
+        return cid and {"county_id": cid, "code": r.code}
+
+    def household_id(self, r, where) -> Optional[int]:
+        cid = self.county_id(r.county, where)
+        return cid and self.ref("_households", Household, cid, r.household, where, "household")
+
+    def to_household_compliance(self, r: HouseholdComplianceRow, where):
+        hid = self.household_id(r, where)
+        return hid and {"household_id": hid, "month": r.month, "compliant": r.compliant}
+
+    def to_household_reimbursements(self, r: HouseholdReimbursementRow, where):
+        hid = self.household_id(r, where)
+        return hid and {"household_id": hid, "period": r.period, "reimbursable": r.reimbursable,
+                        "base_rate": r.base_rate}
+
+    def to_points_openings(self, r: PointsOpeningRow, where):
+        hid = self.household_id(r, where)
+        return hid and {"household_id": hid, "date": r.date, "points": r.points}
+
+    def to_points_events(self, r: PointsEventRow, where):
+        hid = self.household_id(r, where)
+        return hid and {"household_id": hid, "date": r.date, "seq": r.seq, "kind": r.kind,
+                        "activity": r.activity, "item": r.item, "quantity": r.quantity}
+
+    def to_project_tasks(self, r: ProjectTaskRow, where):
+        cid = self.county_id(r.county, where)
+        self.__dict__.pop("_project_tasks", None)
+        return cid and {"county_id": cid, "code": r.code, "name_zh": r.name_zh or "", "name_en": r.name_en or ""}
+
+    def to_project_plan(self, r: ProjectAmountRow, where):
+        cid = self.county_id(r.county, where)
+        tid = cid and self.ref("_project_tasks", ProjectTask, cid, r.task, where, "task")
+        return tid and {"task_id": tid, "year": r.year, "source": r.source, "amount": r.amount}
+
+    to_project_disbursements = to_project_plan
 
     def check_parents(self) -> None:
         """Each institution's parent is an institution of its county, stored or in the file."""
@@ -801,7 +1016,8 @@ class Stage:
             return []
         key = [self.t.c[k] for k in self.table.key]
         nullable = any(self.table.model.__table__.c[k].nullable for k in self.table.key)
-        if not nullable and self.dialect == "postgresql":  # the merge itself refuses a repeated key
+        updates = any(c not in self.table.key for c in self.columns)  # else the merge skips a repeat
+        if not nullable and updates and self.dialect == "postgresql":  # the merge itself refuses a repeated key
             nested = self.session.begin_nested()
             try:
                 self.merge()

@@ -5,6 +5,7 @@ code within the county, so one table serves units, institutions, communities and
 """
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Optional
@@ -109,6 +110,7 @@ class Indicator(SQLModel, table=True):
     benchmark: Optional[Decimal] = Field(default=None, sa_type=Exact)
     per_capita: bool = False
     reference: str = ""
+    value_type: Optional[str] = Field(default=None, max_length=16)  # how text values are read (values.py)
 
 
 class IndicatorTarget(SQLModel, table=True):
@@ -173,6 +175,133 @@ class Task(SQLModel, table=True):
     body: str = ""
     due: date
     done_on: Optional[date] = None
+
+
+class Team(SQLModel, table=True):
+    """A family-doctor team (家庭医生团队) of a county, serving some of its grids (units)."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    code: str = Field(max_length=64)
+    name_zh: str = ""
+
+
+class TeamGrid(SQLModel, table=True):
+    """A grid (a unit) that a team serves."""
+
+    __table_args__ = (UniqueConstraint("team_id", "unit_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")  # the unique key leads with it
+    unit_id: int = Field(foreign_key="unit.id")
+
+
+class TeamMember(SQLModel, table=True):
+    """A member of a team in a role, named by staff code (never by name)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "role", "staff"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")  # the unique key leads with it
+    role: str = Field(max_length=32)
+    staff: str = Field(max_length=64)
+
+
+class StaffDay(SQLModel, table=True):
+    """The working days a staff member spent at the grassroots in a month."""
+
+    __table_args__ = (UniqueConstraint("county_id", "staff", "month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    staff: str = Field(max_length=64)
+    month: str = Field(max_length=7)
+    days: int
+
+
+class Household(SQLModel, table=True):
+    """A contracted household, known only by a pseudonymous code: no name, no ID number."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    code: str = Field(max_length=64)
+
+
+class HouseholdMonth(SQLModel, table=True):
+    """Whether a household met the standard in a month (a month not stored is not met)."""
+
+    __table_args__ = (UniqueConstraint("household_id", "month"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")  # the unique key leads with it
+    month: str = Field(max_length=7)
+    compliant: bool
+
+
+class HouseholdReimbursement(SQLModel, table=True):
+    """A household's in-policy medical expenses of a period, and its base reimbursement rate."""
+
+    __table_args__ = (UniqueConstraint("household_id", "period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")  # the unique key leads with it
+    period: str = Field(max_length=8)
+    reimbursable: Decimal = Field(sa_type=Money)
+    base_rate: Optional[Decimal] = Field(default=None, sa_type=Exact)
+
+
+class PointsOpening(SQLModel, table=True):
+    """A household's health-points balance at the start of a day, carried in from elsewhere."""
+
+    __table_args__ = (UniqueConstraint("household_id", "date"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")  # the unique key leads with it
+    date: dt.date
+    points: int
+
+
+class PointsEvent(SQLModel, table=True):
+    """One health-points event of a household: earned by an activity, or spent on an item."""
+
+    __table_args__ = (UniqueConstraint("household_id", "date", "seq"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id")  # the unique key leads with it
+    date: dt.date
+    seq: int  # its place among the household's events of the day
+    kind: str = Field(max_length=8)  # earn | redeem | filial
+    activity: Optional[str] = Field(default=None, max_length=64)
+    item: Optional[str] = Field(default=None, max_length=64)
+    quantity: int
+
+
+class ProjectTask(SQLModel, table=True):
+    """A task of a county's funded project (e.g. a 5G emergency network), planned by year and source."""
+
+    __table_args__ = (UniqueConstraint("county_id", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    code: str = Field(max_length=64)
+    name_zh: str = ""
+    name_en: str = ""
+
+
+class ProjectPlan(SQLModel, table=True):
+    """Yuan planned for a task in a year from a source of money (province, county, other, …)."""
+
+    __table_args__ = (UniqueConstraint("task_id", "year", "source"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="projecttask.id")  # the unique key leads with it
+    year: int
+    source: str = Field(max_length=32)
+    amount: Decimal = Field(sa_type=Money)
+
+
+class ProjectDisbursement(SQLModel, table=True):
+    """Yuan disbursed to a task for a year from a source of money."""
+
+    __table_args__ = (UniqueConstraint("task_id", "year", "source"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="projecttask.id")  # the unique key leads with it
+    year: int
+    source: str = Field(max_length=32)
+    amount: Decimal = Field(sa_type=Money)
 
 
 class ServiceItem(SQLModel, table=True):

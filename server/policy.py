@@ -24,6 +24,14 @@ ROLES = ("unit_head", "instructor", "village_doctor", "administrator", "commissi
 TIERS = ("county", "township", "village")
 """The three tiers that splits such as 1:2:7 refer to, always in this order (县/镇/村)."""
 
+TEAM_ROLES = ("gp", "nurse", "public_health", "cdc", "specialist", "other")
+"""The roles of a family-doctor team (家庭医生团队): general practitioner, nurse, public-health
+worker, CDC doctor, county-hospital specialist, and any other member (the "X" of 3+1+1+X)."""
+
+POINTS_EVENTS = ("earn", "redeem", "filial")
+"""What a health-points event does: points earned by an activity, spent on an item, or spent by a
+child on an item for a parent (孝心积分)."""
+
 UNITS = {"yuan": 2, "yuan/equivalent": 4, "equivalent": 2, "ratio": 4, "score": 2, "index": 2,
          "flag": 0, "day": 0, "month": 0, "rank": 0, "points": 0, "count": 0}
 """Line units and the decimal places their values are shown and compared with (POLICIES.md §9)."""
@@ -138,6 +146,9 @@ class IndicatorDef:
     benchmark: Optional[Decimal] = None
     per_capita: bool = False
     reference: str = ""
+    value_type: Optional[str] = None
+    """How its values are written as text (`countypay.values.VALUE_TYPES`: percent, number,
+    permille, ratio, yesno, pair, trend); the import refuses a text that does not read as it."""
 
 
 def meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional[str]) -> Optional[bool]:
@@ -195,12 +206,61 @@ class TaskRow(TypedDict):
     done_on: Optional[date]
 
 
+class TeamMemberRow(TypedDict):
+    role: str  # one of TEAM_ROLES
+    staff: str  # a staff code
+    days: dict[str, int]  # month → working days at the grassroots, for the period's months
+
+
+class TeamRow(TypedDict):
+    code: str
+    name_zh: str
+    grids: list[str]  # the unit (grid) codes the team serves
+    members: list[TeamMemberRow]
+
+
+class HouseholdRow(TypedDict):
+    code: str  # a pseudonym
+    compliant: dict[str, bool]  # month → met the standard, for the months read (see load_facts)
+    reimbursable: Optional[Decimal]  # in-policy expenses of the period, when stored
+    base_rate: Optional[Decimal]
+
+
+class PointsEventRow(TypedDict):
+    date: date
+    seq: int  # the event's place among the account's events of the day
+    kind: str  # one of POINTS_EVENTS
+    activity: Optional[str]  # what earned the points (earn)
+    item: Optional[str]  # what was bought (redeem, filial)
+    quantity: int
+
+
+class PointsOpeningRow(TypedDict):
+    date: date  # the balance at the start of this day
+    points: int
+
+
+class PointsAccountRow(TypedDict):
+    code: str  # the household's pseudonym
+    opening: Optional[PointsOpeningRow]  # the latest stored opening on or before the period's start
+    events: list[PointsEventRow]  # from that opening (else from the first) to the period's end
+
+
+class ProjectTaskRow(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+    plan: dict[int, dict[str, Decimal]]  # year → source → yuan
+    disbursed: dict[int, dict[str, Decimal]]  # year → source → yuan, every year stored
+
+
 @dataclass
 class Facts:
     """A county's stored facts for a period, as plain data for a component's `gather`: its
-    places and teams, and the values, texts and funds of the period's year and the years before
-    that the component reads (`Component.lookback`). Keys of values, texts and funds are
-    (code, entity, period); entity is a code or "county"."""
+    places and teams, and the values, texts, targets and funds of the period's year and the years
+    before that the component reads (`Component.lookback`); its households and their points
+    ledgers, read when a component first looks at them; its project plan. Keys of values, texts
+    and funds are (code, entity, period); entity is a code or "county"."""
 
     county: str
     period: Period
@@ -213,6 +273,13 @@ class Facts:
     service_counts: Mapping[tuple[str, str, str], int] = field(default_factory=dict)  # (institution, month, item)
     transfers: list[TransferRow] = field(default_factory=list)  # of the period's year
     tasks: list[TaskRow] = field(default_factory=list)  # of the period's year
+    targets: dict[tuple[str, int], str] = field(default_factory=dict)
+    """(indicator, year) → the target as written (its text, else its number): the county's own,
+    else the general one, for the years read."""
+    teams: list[TeamRow] = field(default_factory=list)
+    households: Mapping[str, HouseholdRow] = field(default_factory=dict)  # by code, every household
+    points: Mapping[str, PointsAccountRow] = field(default_factory=dict)  # by household code, every household
+    project_tasks: list[ProjectTaskRow] = field(default_factory=list)
 
     def value(self, indicator: str, entity: str, period: Period | str) -> Optional[Decimal]:
         return self.values.get((indicator, entity, str(period)))
@@ -222,6 +289,9 @@ class Facts:
 
     def fund(self, code: str, entity: str = "county", period: Period | str | None = None) -> Optional[Decimal]:
         return self.funds.get((code, entity, str(period or self.period)))
+
+    def target(self, indicator: str, year: int) -> Optional[str]:
+        return self.targets.get((indicator, int(year)))
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ same run back instead of a second one; a run with new inputs or parameters super
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import asdict
 from decimal import Decimal
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from .attainment import target
 from .audit import record
 from .overrides import in_force
 from .canonical import store_json
@@ -22,11 +24,12 @@ from .db import driver_rows
 from .errors import InputError
 from .host import registry
 from .params import resolve
-from .models import (Community, County, Fund, Indicator, IndicatorValue, Institution,
-                     ParameterOverride, ServiceCount, SettlementLine, SettlementRun, Task, Transfer, Unit,
-                     UnitMember, UnitPopulation, now)
+from .models import (Community, County, Fund, Household, HouseholdMonth, HouseholdReimbursement, Indicator,
+                     IndicatorTarget, IndicatorValue, Institution, ParameterOverride, PointsEvent, PointsOpening,
+                     ProjectDisbursement, ProjectPlan, ProjectTask, ServiceCount, SettlementLine, SettlementRun,
+                     StaffDay, Task, Team, TeamGrid, TeamMember, Transfer, Unit, UnitMember, UnitPopulation, now)
 from .period import Period
-from .policy import Facts
+from .policy import Facts, HouseholdRow, PointsAccountRow
 
 
 class NotFound(LookupError):
@@ -42,8 +45,10 @@ def county_by_code(session: Session, code: str) -> County:
 
 def load_facts(session: Session, county: County, period: Period, years_back: int = 1) -> Facts:
     """Everything stored for a county that a settlement of `period` may read: its places and
-    teams, the transfers and tasks of its year, and the values and funds of its year and the
-    `years_back` years before."""
+    teams, the transfers and tasks of its year, its project plan, and the values, targets and
+    funds of its year and the `years_back` years before. Households (their compliance months
+    over the same years, their reimbursable expenses of the period, their points ledgers) are
+    read when a component first looks at them."""
     facts = Facts(county=county.code, period=period)
     cid = county.id
 
@@ -97,12 +102,122 @@ def load_facts(session: Session, county: County, period: Period, years_back: int
     rows = session.execute(select(Fund.code, Fund.entity, Fund.period, Fund.amount)
                            .where(Fund.county_id == cid, in_years(Fund.period)))
     facts.funds = {(code, entity, per): amount for code, entity, per, amount in rows}
+    facts.targets = targets_of(session, cid, years)
+    facts.teams = teams_of(session, cid, period)
+    facts.project_tasks = project_of(session, cid)
+    facts.households = Lazy(lambda: households_of(session, cid, period, years[0]))
+    facts.points = Lazy(lambda: points_of(session, cid, period))
     months = [str(m) for m in period.months()]
     facts.service_counts = Lazy(lambda: {(inst, month, item): n for inst, month, item, n in driver_rows(
         session.connection(), select(ServiceCount.institution, ServiceCount.month, ServiceCount.item,
                                      ServiceCount.count).where(ServiceCount.county_id == cid,
                                                                ServiceCount.month.in_(months)))})
     return facts
+
+
+_Target = namedtuple("_Target", "county_id year value")
+
+
+def targets_of(session: Session, cid: int, years: list[str]) -> dict[tuple[str, int], str]:
+    """(indicator, year) → the target that applies (the county's own, else the general one), as
+    written: its text, else its number."""
+    rows: dict[str, list] = {}
+    for code, county_id, year, value, text in session.execute(
+            select(Indicator.code, IndicatorTarget.county_id, IndicatorTarget.year, IndicatorTarget.value,
+                   IndicatorTarget.text)
+            .join(Indicator, Indicator.id == IndicatorTarget.indicator_id)
+            .where(or_(IndicatorTarget.county_id == cid, IndicatorTarget.county_id.is_(None)),
+                   IndicatorTarget.year.in_([int(y) for y in years]))):
+        written = text if text is not None else (str(value) if value is not None else None)
+        rows.setdefault(code, []).append(_Target(county_id, year, written))
+    found = {(code, int(y)): target(ts, cid, int(y)) for code, ts in rows.items() for y in years}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def teams_of(session: Session, cid: int, period: Period) -> list:
+    """The county's teams with their grids and members, each member's days at the grassroots in
+    the period's months."""
+    teams = {i: {"code": code, "name_zh": name, "grids": [], "members": []} for i, code, name in session.execute(
+        select(Team.id, Team.code, Team.name_zh).where(Team.county_id == cid).order_by(Team.code))}
+    if not teams:
+        return []
+    for team, grid in session.execute(select(TeamGrid.team_id, Unit.code).join(Unit, Unit.id == TeamGrid.unit_id)
+                                      .join(Team).where(Team.county_id == cid).order_by(Unit.code)):
+        teams[team]["grids"].append(grid)
+    months = [str(m) for m in period.months()]
+    days: dict[str, dict[str, int]] = {}
+    for staff, month, n in session.execute(select(StaffDay.staff, StaffDay.month, StaffDay.days).where(
+            StaffDay.county_id == cid, StaffDay.month.in_(months)).order_by(StaffDay.month)):
+        days.setdefault(staff, {})[month] = n
+    for team, role, staff in session.execute(select(TeamMember.team_id, TeamMember.role, TeamMember.staff)
+                                             .join(Team).where(Team.county_id == cid)
+                                             .order_by(TeamMember.role, TeamMember.staff)):
+        teams[team]["members"].append({"role": role, "staff": staff, "days": dict(days.get(staff, {}))})
+    return list(teams.values())
+
+
+def project_of(session: Session, cid: int) -> list:
+    """The county's project tasks with their plan and disbursements by year and source."""
+    tasks = {i: {"code": code, "name_zh": zh, "name_en": en, "plan": {}, "disbursed": {}}
+             for i, code, zh, en in session.execute(
+                 select(ProjectTask.id, ProjectTask.code, ProjectTask.name_zh, ProjectTask.name_en)
+                 .where(ProjectTask.county_id == cid).order_by(ProjectTask.code))}
+    if not tasks:
+        return []
+    for model, key in ((ProjectPlan, "plan"), (ProjectDisbursement, "disbursed")):
+        for task, year, source, amount in session.execute(
+                select(model.task_id, model.year, model.source, model.amount).join(ProjectTask)
+                .where(ProjectTask.county_id == cid).order_by(model.year, model.source)):
+            tasks[task][key].setdefault(year, {})[source] = amount
+    return list(tasks.values())
+
+
+def households_of(session: Session, cid: int, period: Period, first_year: str) -> dict[str, HouseholdRow]:
+    """Every household of the county with its compliance months from January of `first_year` to
+    the period's last month, and its reimbursable expenses stored for the period."""
+    households = {i: {"code": code, "compliant": {}, "reimbursable": None, "base_rate": None}
+                  for i, code in session.execute(select(Household.id, Household.code)
+                                                 .where(Household.county_id == cid).order_by(Household.code))}
+    if not households:
+        return {}
+    in_county = Household.county_id == cid
+    last = str(period.months()[-1])
+    for h, month, ok in session.execute(
+            select(HouseholdMonth.household_id, HouseholdMonth.month, HouseholdMonth.compliant).join(Household)
+            .where(in_county, HouseholdMonth.month >= f"{first_year}-01", HouseholdMonth.month <= last)
+            .order_by(HouseholdMonth.month)):
+        households[h]["compliant"][month] = ok
+    R = HouseholdReimbursement
+    for h, amount, rate in session.execute(select(R.household_id, R.reimbursable, R.base_rate).join(Household)
+                                           .where(in_county, R.period == str(period))):
+        households[h]["reimbursable"], households[h]["base_rate"] = amount, rate
+    return {h["code"]: h for h in households.values()}
+
+
+def points_of(session: Session, cid: int, period: Period) -> dict[str, PointsAccountRow]:
+    """Every household's points ledger: its latest stored opening on or before the period's first
+    day, and its events from that opening (from the first event when none) to the period's end,
+    in date order, then `seq`."""
+    accounts = {i: {"code": code, "opening": None, "events": []}
+                for i, code in session.execute(select(Household.id, Household.code)
+                                               .where(Household.county_id == cid).order_by(Household.code))}
+    if not accounts:
+        return {}
+    O, E = PointsOpening, PointsEvent
+    latest = (select(O.household_id, func.max(O.date).label("date")).join(Household)
+              .where(Household.county_id == cid, O.date <= period.start).group_by(O.household_id).subquery())
+    for h, day, points in session.execute(select(O.household_id, O.date, O.points).join(
+            latest, and_(latest.c.household_id == O.household_id, latest.c.date == O.date))):
+        accounts[h]["opening"] = {"date": day, "points": points}
+    for h, day, seq, kind, activity, item, quantity in session.execute(
+            select(E.household_id, E.date, E.seq, E.kind, E.activity, E.item, E.quantity).join(Household)
+            .outerjoin(latest, latest.c.household_id == E.household_id)
+            .where(Household.county_id == cid, E.date <= period.end,
+                   or_(latest.c.date.is_(None), E.date >= latest.c.date))
+            .order_by(E.household_id, E.date, E.seq)):
+        accounts[h]["events"].append({"date": day, "seq": seq, "kind": kind, "activity": activity, "item": item,
+                                      "quantity": quantity})
+    return {a["code"]: a for a in accounts.values()}
 
 
 class Lazy(Mapping):

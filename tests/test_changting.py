@@ -42,11 +42,11 @@ def refused(component, inputs, overrides=None, period="2024"):
 
 # ---------------------------------------------------------------- the policy and its defaults
 
-def test_policy_declares_names_lines_and_no_gather_yet():
+def test_policy_declares_names_lines_and_gathers():
     assert POLICY.version == "0.1.0" and POLICY.reference and POLICY.name_zh and POLICY.name_en
     assert [c.code for c in POLICY.components] == ["teams", "grid_index", "health_points", "reimbursement_bonus"]
     for c in POLICY.components:
-        assert c.name_zh and c.name_en and c.lines and c.gather is None
+        assert c.name_zh and c.name_en and c.lines and c.gather is not None
     assert {i.code for i in POLICY.indicators} == {code for code, _, _ in DEFAULTS}
 
 

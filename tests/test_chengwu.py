@@ -143,7 +143,7 @@ def test_policy_declares_its_indicators_and_lines():
     assert known["chengwu_05"].unit == "ratio_to_1" and known["chengwu_19"].name_zh == "公立医院门诊和住院次均费用增幅"
     assert len([c for c in known if c.startswith("chengwu_")]) == 32
     for component in POLICY.components:
-        assert component.lines and component.name_zh and component.name_en and component.gather is None
+        assert component.lines and component.name_zh and component.name_en and component.gather is not None
 
 
 # ---------------------------------------------------------------- assessment

@@ -4,19 +4,30 @@ insurance reimbursement (POLICIES.md §7.4).
 The streak is counted back from the month before the settlement period starts (R22): the
 months that earn the bonus come before the year whose reimbursements it raises. A month absent
 from `compliant` breaks the streak like a month not met (R23).
+
+Every household of the county is on the list. `gather` reads these stored facts (P = the
+settlement period, Y its year, L = `lookback` = streak_months in whole years, plus one):
+
+| source | what | becomes |
+| --- | --- | --- |
+| households | every household's pseudonymous code | `households[].code` |
+| household_compliance | its months from January of Y − L to P's last month | `households[].compliant` |
+| household_reimbursements | its row for P exactly: in-policy expenses and base rate | `reimbursable` (0.00 when none), `base_rate` |
+
+A streak is counted over the months read, so one longer than L years shows as what they hold;
+eligibility needs only `streak_months`, which they always cover.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from math import ceil
 from typing import Annotated, Iterator, Optional
 
 from pydantic import Field
 
 from countypay.period import Month, Period
-from countypay.policy import Component, LineSpec, Model, Outcome, trace
-from countypay.toolkit import Money, Ratio, duplicates, exact, fen, refuse, show
-
-from .codes import Pseudonym
+from countypay.policy import Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.toolkit import Money, Pseudonym, Ratio, duplicates, exact, fen, refuse, show
 
 ZERO = Decimal("0.00")
 
@@ -93,6 +104,21 @@ def settle(inputs: BonusInputs, params: BonusParameters, period: Period) -> Outc
     return out
 
 
+def lookback(params: BonusParameters) -> int:
+    """Years before the period's year whose compliance months are read: `streak_months` before
+    any period start, and a year more of the streak."""
+    return ceil(params.streak_months / 12) + 1
+
+
+def gather(facts: Facts, params: BonusParameters, period: Period) -> dict:
+    """Each household with its compliance months as stored and its reimbursable expenses of the period."""
+    return {"households": [
+        {"code": h["code"], "compliant": dict(h["compliant"]),
+         "reimbursable": h["reimbursable"] if h["reimbursable"] is not None else ZERO,
+         **({"base_rate": h["base_rate"]} if h["base_rate"] is not None else {})}
+        for h in facts.households.values()]}
+
+
 COMPONENT = Component(
     code="reimbursement_bonus",
     name_zh="连续12个月达标家庭医保报销比例提高2%",
@@ -100,7 +126,8 @@ COMPONENT = Component(
     inputs=BonusInputs,
     parameters=BonusParameters,
     settle=settle,
-    gather=None,
+    gather=gather,
+    lookback=lookback,
     lines=(
         LineSpec("household", "streak", "连续达标月数 (back from the month before the period)"),
         LineSpec("household", "eligible", "是否享受提高报销 1/0 (streak ≥ streak_months)"),

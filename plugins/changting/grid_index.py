@@ -4,6 +4,14 @@ ranking by it (POLICIES.md §7.2).
 The seed publishes a monthly index of 7 indicators without its formula; the reading is a
 weighted mean of capped attainments, on 100. Ties are judged on the index as shown, to 2
 decimals (R19), and share the smaller rank: 1, 1, 3 (R20).
+
+The grids are the county's units (a health management unit is a grid cell, POLICIES.md §0).
+`gather` reads these stored facts (M = the settlement month):
+
+| source | code | entity | period | becomes |
+| --- | --- | --- | --- | --- |
+| unit | | | | `grids[].code`: every unit of the county; one with no value for M gets no index and a flag |
+| value | each indicator in force (`indicators[].code`, by default `grid_hypertension_control` …) | unit | M | `grids[].values` |
 """
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator
 
 from countypay.period import Period
-from countypay.policy import Component, IndicatorDef, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
 from countypay.toolkit import (Amount, EntityCode, ItemCode, Weight, duplicates, exact, positive_sum, refuse,
                                round_half_up, show)
 
@@ -130,6 +138,16 @@ def settle(inputs: GridInputs, params: GridParameters, period: Period) -> Outcom
     return out
 
 
+def gather(facts: Facts, params: GridParameters, period: Period) -> dict:
+    """Each unit of the county as a grid, with its stored values of the indicators in force for the month."""
+    month = str(period)
+    grids = []
+    for unit in facts.units:
+        found = {x.code: facts.value(x.code, unit["code"], month) for x in params.indicators}
+        grids.append({"code": unit["code"], "values": {k: v for k, v in found.items() if v is not None}})
+    return {"grids": grids}
+
+
 COMPONENT = Component(
     code="grid_index",
     name_zh="网格健康指数（月度）",
@@ -137,7 +155,7 @@ COMPONENT = Component(
     inputs=GridInputs,
     parameters=GridParameters,
     settle=settle,
-    gather=None,
+    gather=gather,
     lines=(
         LineSpec("grid", "index", "网格健康指数 100 × Σ w·a / Σ w (2 decimals)"),
         LineSpec("grid", "rank", "指数排名 (1 = highest; ties share the smaller rank)"),

@@ -3,6 +3,20 @@ the redeemed items cost the fund (POLICIES.md §7.3).
 
 Events apply in date order, then list order. A redemption or filial spend the balance cannot
 cover is refused whole: skipped, counted and flagged, so no balance ever goes below 0.
+
+Every household of the county has an account. `gather` reads these stored facts (P = the
+settlement period):
+
+| source | what | becomes |
+| --- | --- | --- |
+| households | every household's pseudonymous code | `accounts[].code` |
+| points_openings | the latest opening on or before P's first day (0 from the first event when none) | the start of the replay |
+| points_events | the events from that opening up to P's first day, replayed by the rule below (refusals included) | `accounts[].opening`: the previous period's closing |
+| points_events | the events dated in P, in date order, then `seq` | `accounts[].events` |
+
+The earlier events are replayed with the parameters in force for P; where earning or the
+catalogue changed, a stored opening at P's first day (the closing the earlier run reported)
+carries the balance over instead.
 """
 from __future__ import annotations
 
@@ -13,10 +27,8 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Component, LineSpec, Model, Outcome, trace
-from countypay.toolkit import ItemCode, Money, duplicates, refuse
-
-from .codes import Pseudonym
+from countypay.policy import Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.toolkit import ItemCode, Money, Pseudonym, duplicates, refuse
 
 KINDS = ("medical", "product", "daily", "filial_care")
 Points = Annotated[int, Field(ge=0)]
@@ -71,19 +83,48 @@ class PointsInputs(Model):
     accounts: list[Account]
 
 
+def _unknown(e: Event, params: PointsParameters, catalogue: dict[str, Item]) -> Optional[str]:
+    """What is wrong with an event under the parameters (`.field: reason`), or None."""
+    if e.kind == "earn" and e.activity not in params.earning:
+        return f".activity: no activity {e.activity!r} earns points"
+    if e.kind != "earn" and e.item not in catalogue:
+        return f".item: no item {e.item!r} in the catalogue"
+    if e.kind == "filial" and catalogue[e.item].kind != "filial_care":
+        return f".item: a filial spend must name a filial_care item, {e.item!r} is {catalogue[e.item].kind} (R25)"
+    return None
+
+
 def _check(inputs: PointsInputs, params: PointsParameters, catalogue: dict[str, Item]) -> None:
     problems = duplicates([a.code for a in inputs.accounts], "accounts")
     for i, a in enumerate(inputs.accounts):
-        for j, e in enumerate(a.events):
-            where = f"accounts[{i}].events[{j}]"
-            if e.kind == "earn" and e.activity not in params.earning:
-                problems.append(f"{where}.activity: no activity {e.activity!r} earns points")
-            elif e.kind != "earn" and e.item not in catalogue:
-                problems.append(f"{where}.item: no item {e.item!r} in the catalogue")
-            elif e.kind == "filial" and catalogue[e.item].kind != "filial_care":
-                problems.append(f"{where}.item: a filial spend must name a filial_care item, "
-                                f"{e.item!r} is {catalogue[e.item].kind} (R25)")
+        problems += [f"accounts[{i}].events[{j}]{p}" for j, e in enumerate(a.events)
+                     if (p := _unknown(e, params, catalogue))]
     refuse(problems)
+
+
+def ledger(opening: int, events: list[Event], params: PointsParameters,
+           catalogue: dict[str, Item]) -> tuple[int, list[dict], list[dict], list[dict]]:
+    """Replay `events` from `opening` in date order, then list order: (closing, earned, redeemed,
+    refused), each event as a trace entry; what would overdraw is refused whole."""
+    balance, earned, redeemed, refused = opening, [], [], []
+    for j in sorted(range(len(events)), key=lambda j: (events[j].date, j)):
+        e = events[j]
+        if e.kind == "earn":
+            points = params.earning[e.activity] * e.quantity
+            balance += points
+            earned.append({"event": j, "date": e.date.isoformat(), "activity": e.activity,
+                           "quantity": e.quantity, "points": points})
+            continue
+        item = catalogue[e.item]
+        points = item.points * e.quantity
+        entry = {"event": j, "date": e.date.isoformat(), "kind": e.kind, "item": e.item,
+                 "quantity": e.quantity, "points": points, "balance": balance}
+        if points > balance:
+            refused.append(entry)
+            continue
+        balance -= points
+        redeemed.append({**entry, "cost": item.cost * e.quantity})
+    return balance, earned, redeemed, refused
 
 
 def settle(inputs: PointsInputs, params: PointsParameters, period: Period) -> Outcome:
@@ -96,29 +137,13 @@ def settle(inputs: PointsInputs, params: PointsParameters, period: Period) -> Ou
     cost_total = ZERO
     totals = {"opening": 0, "earned": 0, "redeemed": 0, "refused": 0}
     for i, a in enumerate(inputs.accounts):
-        balance, earned, redeemed, refused = a.opening, [], [], []
-        for j in sorted(range(len(a.events)), key=lambda j: (a.events[j].date, j)):
-            e = a.events[j]
-            if e.kind == "earn":
-                points = params.earning[e.activity] * e.quantity
-                balance += points
-                earned.append({"event": j, "date": e.date.isoformat(), "activity": e.activity,
-                               "quantity": e.quantity, "points": points})
-                continue
-            item = catalogue[e.item]
-            points = item.points * e.quantity
-            entry = {"event": j, "date": e.date.isoformat(), "kind": e.kind, "item": e.item,
-                     "quantity": e.quantity, "points": points, "balance": balance}
-            if points > balance:
-                refused.append(entry)
-                out.flag(a.code, "refused", f"accounts[{i}].events[{j}]: {e.kind} {e.item} × {e.quantity} "
-                         f"needs {points} points, the balance is {balance}: refused")
-                continue
-            balance -= points
-            spent = item.cost * e.quantity
-            cost[item.kind] += spent
-            cost_total += spent
-            redeemed.append({**entry, "cost": spent})
+        balance, earned, redeemed, refused = ledger(a.opening, a.events, params, catalogue)
+        for x in refused:
+            out.flag(a.code, "refused", f"accounts[{i}].events[{x['event']}]: {x['kind']} {x['item']} × "
+                     f"{x['quantity']} needs {x['points']} points, the balance is {x['balance']}: refused")
+        for x in redeemed:
+            cost[catalogue[x["item"]].kind] += x["cost"]
+            cost_total += x["cost"]
         e_sum, r_sum = sum(x["points"] for x in earned), sum(x["points"] for x in redeemed)
         step = "§7.3 ledger"
         out.add(a.code, "opening", Decimal(a.opening), trace(
@@ -174,6 +199,26 @@ def settle(inputs: PointsInputs, params: PointsParameters, period: Period) -> Ou
     return out
 
 
+def gather(facts: Facts, params: PointsParameters, period: Period) -> dict:
+    """Each household's account: its opening for the period replayed from the stored opening and
+    the events before the period, and the period's events."""
+    catalogue = {x.item: x for x in params.catalogue}
+    accounts, problems = [], []
+    for code, a in facts.points.items():
+        events = [Event(date=e["date"], kind=e["kind"], activity=e["activity"], item=e["item"],
+                        quantity=e["quantity"]) for e in a["events"]]
+        earlier = [e for e in events if e.date < period.start]
+        problems += [f"points_events of {code} on {e.date}{p}" for e in earlier
+                     if (p := _unknown(e, params, catalogue))]
+        opening = a["opening"]["points"] if a["opening"] else 0
+        if earlier and not problems:
+            opening = ledger(opening, earlier, params, catalogue)[0]
+        accounts.append({"code": code, "opening": opening, "events": [
+            e.model_dump(exclude_none=True) for e in events if e.date >= period.start]})
+    refuse(problems)
+    return {"accounts": accounts}
+
+
 COMPONENT = Component(
     code="health_points",
     name_zh="健康积分账户与兑换",
@@ -181,7 +226,7 @@ COMPONENT = Component(
     inputs=PointsInputs,
     parameters=PointsParameters,
     settle=settle,
-    gather=None,
+    gather=gather,
     lines=(
         LineSpec("household", "opening", "期初积分 (points at the start)"),
         LineSpec("household", "earned", "获得积分 Σ earning × quantity"),

@@ -4,6 +4,15 @@ the specialists' working days at the grassroots (POLICIES.md §7.1). A report, n
 Only members of role `specialist` (the county-hospital specialist of "3+1+1") are held to
 `specialist_days`, in each month of the period (a month with no days recorded counts as none);
 the X members (`other`) may record days but are not checked.
+
+`gather` reads these stored facts (P = the settlement period):
+
+| source | what | becomes |
+| --- | --- | --- |
+| teams | every team of the county, by code | `teams[].code` |
+| team_grids | the units (grids) each team serves | `teams[].grids` |
+| team_members | each member's role and staff code, in role order then by staff code | `teams[].members` |
+| staff_days | a member's working days at the grassroots in each month of P, by staff code | `members[].days_at_grassroots` |
 """
 from __future__ import annotations
 
@@ -14,10 +23,10 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from countypay.period import Month, Period
-from countypay.policy import Component, LineSpec, Model, Outcome, trace
+from countypay.policy import TEAM_ROLES, Component, Facts, LineSpec, Model, Outcome, trace
 from countypay.toolkit import EntityCode, ItemCode, duplicates, refuse
 
-ROLES = ("gp", "nurse", "public_health", "cdc", "specialist", "other")
+ROLES = TEAM_ROLES
 Role = Literal[ROLES]
 Days = Annotated[int, Field(ge=0, le=31)]
 Count = Annotated[int, Field(ge=0)]
@@ -100,6 +109,16 @@ def settle(inputs: TeamsInputs, params: TeamsParameters, period: Period) -> Outc
     return out
 
 
+def gather(facts: Facts, params: TeamsParameters, period: Period) -> dict:
+    """The county's teams as stored, members in the order of the roles, then by staff code."""
+    order = {r: i for i, r in enumerate(ROLES)}
+    return {"teams": [
+        {"code": t["code"], "grids": list(t["grids"]),
+         "members": [{"role": m["role"], "person": m["staff"], "days_at_grassroots": dict(m["days"])}
+                     for m in sorted(t["members"], key=lambda m: (order.get(m["role"], len(order)), m["staff"]))]}
+        for t in facts.teams]}
+
+
 COMPONENT = Component(
     code="teams",
     name_zh="家庭医生团队“3+1+1+X”配置核查",
@@ -107,7 +126,7 @@ COMPONENT = Component(
     inputs=TeamsInputs,
     parameters=TeamsParameters,
     settle=settle,
-    gather=None,
+    gather=gather,
     lines=(
         LineSpec("team", "conformant", "团队角色配齐 1/0 (at least required_roles of each role)"),
         LineSpec("team", "members", "团队成员数 (member entries)"),

@@ -2,13 +2,26 @@
 points, a score out of the weights and a grade (POLICIES.md §6.1, Readings R9-R15).
 
 Values and targets are text as the seed writes them ("36.70%", "8.1:1", "是", "92%、95%",
-"逐年提高"); each indicator's type says how to read it, so a cell that does not read as its type
-is refused, naming the indicator and the text.
+"逐年提高"); each indicator's type says how to read it (the toolkit's `read_value`, the same reading
+the import checks stored texts by), so a cell that does not read as its type is refused, naming
+the indicator and the text.
+
+The entities assessed are institutions of one level (general hospital, branches or central
+village clinics, POLICIES.md §6.1): those the parameter `entities` names, else those with stored
+values of the indicators the parameter `indicators` names. `gather` reads these stored facts
+(Y = the settlement year; an indicator `iNN` is stored as `chengwu_NN`, one outside the
+catalogue under its own code):
+
+| source | code | entity | period | becomes |
+| --- | --- | --- | --- | --- |
+| value (text) | each assessed indicator | institution | Y | `entities[].values`; without `entities`, the entities are the institutions with any such text |
+| value (text) | each assessed `trend` indicator | institution | Y − 1 | `entities[].previous` |
+| target (text) | each assessed indicator | | Y | `targets` (the county's, else the general one; else the catalogue's for Y) |
+
+The county's own figures (entity `county`) are not an assessed level and are not read.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal, Optional
@@ -16,10 +29,13 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import LineSpec, Model, Outcome, trace
-from countypay.toolkit import EntityCode, ItemCode, Weight, duplicates, exact, refuse, round_half_up, show
+from countypay.policy import Facts, LineSpec, Model, Outcome, trace
+from countypay.toolkit import (TRENDS, VALUE_TYPES, EntityCode, ItemCode, Part, Weight, duplicates, exact,
+                               read_value, refuse, round_half_up, show)
 
-Kind = Literal["percent", "number", "permille", "ratio", "yesno", "pair", "trend"]
+from .catalogue import stored_code
+
+Kind = Literal[VALUE_TYPES]  # type: ignore[valid-type]
 Direction = Literal["higher", "lower"]
 
 
@@ -34,69 +50,7 @@ Text = Annotated[str, BeforeValidator(_text)]
 Year = Annotated[str, BeforeValidator(_text), Field(pattern=r"^\d{4}$")]
 
 
-# ---------------------------------------------------------------- reading a cell
-
-NUMBER = r"[+-]?\d+(?:\.\d+)?"
-PART = re.compile(rf"(?P<label>[^\d+\-.]*?)\s*(?P<num>{NUMBER})\s*(?P<unit>%|‰)?")
-RATIO = re.compile(rf"(?P<num>{NUMBER})\s*:\s*(?P<per>{NUMBER})")
-SEPARATORS = re.compile(r"[、。，,；;]")
-YES_NO = ("是", "否")
-TRENDS = {"逐年提高": "higher", "逐年上升": "higher", "逐年增加": "higher",
-          "逐年降低": "lower", "逐年下降": "lower", "逐年减少": "lower"}
-UNIT_OF = {"percent": "%", "permille": "‰", "number": ""}
-
-
-@dataclass(frozen=True)
-class Part:
-    """One number of a cell: its exact value, its sign of unit (%, ‰, :1 or none), its label."""
-
-    value: Fraction
-    unit: str
-    label: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.label}{show(self.value, 10)}{self.unit}"
-
-
-def _tidy(text: str) -> str:
-    """Full-width signs as half-width, and no stray "。" or spaces at either end (seed #19)."""
-    return text.replace("％", "%").replace("：", ":").strip().strip("。").strip()
-
-
-def _part(text: str, labelled: bool) -> Part:
-    m = PART.fullmatch(text.strip())
-    if not m or (m["label"] and not labelled):
-        raise ValueError("expected a number" + (" with an optional label" if labelled else ""))
-    return Part(exact(Decimal(m["num"])), m["unit"] or "", m["label"].strip())
-
-
-def read(text: str, kind: str, target: bool = False) -> tuple[Part, ...] | str:
-    """The parts of a cell read as `kind`; a yes/no, or a trend target, is its word. Raises
-    ValueError saying what was expected."""
-    t = _tidy(text)
-    if kind == "yesno":
-        if t not in YES_NO:
-            raise ValueError("expected 是 or 否")
-        return t
-    if kind == "trend" and target:
-        if t not in TRENDS:
-            raise ValueError(f"expected a trend such as {', '.join(TRENDS)}")
-        return t
-    if kind == "ratio":
-        m = RATIO.fullmatch(t)
-        if not m or Decimal(m["per"]) != 1:
-            raise ValueError("expected a ratio to 1 such as 8.1:1")
-        return (Part(exact(Decimal(m["num"])), ":1"),)
-    if kind == "pair":
-        parts = tuple(_part(p, labelled=True) for p in SEPARATORS.split(t) if p.strip())
-        if len(parts) < 2:
-            raise ValueError("expected two values in one cell such as 92%、95%")
-        return parts
-    part = _part(t, labelled=False)
-    if kind in UNIT_OF and part.unit != UNIT_OF[kind]:
-        raise ValueError(f"expected a number{' ending in ' + UNIT_OF[kind] if UNIT_OF[kind] else ' with no % or ‰'}")
-    return (part,)  # a trend value: a number with an optional % or ‰
-
+# ---------------------------------------------------------------- judging a cell
 
 def _same_units(value: tuple[Part, ...], other: tuple[Part, ...], what: str) -> None:
     if len(value) != len(other):
@@ -166,6 +120,10 @@ class AssessmentParameters(Model):
     """Points per indicator; equal, 100 / n over the n assessed, when not given (R15)."""
     scoring: Literal["all_or_nothing", "proportional"] = "all_or_nothing"
     grades: list[tuple[Decimal, str]] = Field(min_length=1)
+    entities: Optional[list[EntityCode]] = None
+    """The institutions assessed from the store (one level: the general hospital, its branches or
+    the central village clinics), in order; when not given, every institution with a stored value
+    of an assessed indicator for the year. One named without values is assessed as missing them."""
 
     @field_validator("grades")
     @classmethod
@@ -196,6 +154,8 @@ class AssessmentParameters(Model):
     def _complete(self):
         codes = self.codes()
         problems = [f"indicators[{i}]: {c!r} appears twice" for i, c in enumerate(codes) if c in codes[:i]]
+        problems += [f"entities[{i}]: {e!r} appears twice" for i, e in enumerate(self.entities or [])
+                     if e in self.entities[:i]]
         if not codes:
             problems.append("indicators: no indicator to assess")
         for c in codes:
@@ -246,7 +206,7 @@ def settle(inputs: AssessmentInputs, params: AssessmentParameters, period: Perio
             problems.append(f"targets.{c}: no target for {year}")
             continue
         try:
-            target = read(text, kind, target=True)
+            target = read_value(text, kind, target=True)
         except ValueError as e:
             problems.append(f"targets.{c}: {text!r} is not a {kind} target for {c} ({e})")
             continue
@@ -267,12 +227,12 @@ def settle(inputs: AssessmentInputs, params: AssessmentParameters, period: Perio
                 continue
             previous = e.previous.get(c) if kind == "trend" else None
             try:
-                value = read(text, kind)
+                value = read_value(text, kind)
             except ValueError as err:
                 problems.append(f"entities[{i}].values.{c}: {text!r} is not a {kind} value for {c} ({err})")
                 continue
             try:
-                before = read(previous, kind) if previous is not None else None
+                before = read_value(previous, kind) if previous is not None else None
             except ValueError as err:
                 problems.append(f"entities[{i}].previous.{c}: {previous!r} is not a {kind} value for {c} ({err})")
                 continue
@@ -340,6 +300,30 @@ def settle(inputs: AssessmentInputs, params: AssessmentParameters, period: Perio
         {"scores": dict(zip((e.code for e in inputs.entities), scores))}, exact=mean, decimal=show(mean, 10)),
         unit="score")
     return out
+
+
+def lookback(params: AssessmentParameters) -> int:
+    """The year before: trend indicators compare with it."""
+    return 1
+
+
+def gather(facts: Facts, params: AssessmentParameters, period: Period) -> dict:
+    """The stored texts of the assessed indicators for the year (and the year before, for trends),
+    each institution that has any, and the stored targets for the year."""
+    year, before = str(period.year), str(period.year - 1)
+    numbers = {r.code: stored_code(r.n) for r in params.catalogue}
+    codes = {c: numbers.get(c, c) for c in params.codes()}
+    stored = set(codes.values())
+    entities = params.entities if params.entities is not None else sorted(
+        {e for (ind, e, per) in facts.texts if ind in stored and per == year and e != "county"})
+    trends = [c for c in codes if params.kind(c) == "trend"]
+    return {
+        "targets": {c: t for c, s in codes.items() if (t := facts.target(s, period.year)) is not None},
+        "entities": [
+            {"code": e,
+             "values": {c: t for c, s in codes.items() if (t := facts.text(s, e, year)) is not None},
+             "previous": {c: t for c in trends if (t := facts.text(codes[c], e, before)) is not None}}
+            for e in entities]}
 
 
 def _met_formula(kind: str, direction: Optional[str]) -> str:

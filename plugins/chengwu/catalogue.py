@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 from countypay.policy import IndicatorDef
-from countypay.toolkit import read_yaml
+from countypay.toolkit import VALUE_TYPES, read_yaml
 
 PARAMETER_FILE = Path(__file__).with_name("parameters.yaml")
 
-TYPES = ("percent", "number", "permille", "ratio", "yesno", "pair", "trend")
-"""How an indicator's cells are written and read (POLICIES.md §6.1)."""
+TYPES = VALUE_TYPES
+"""How an indicator's cells are written and read (POLICIES.md §6.1): the toolkit's value types,
+so the import checks a stored cell exactly as the assessment reads it."""
 
 UNIT_OF_TYPE = {"percent": "percent", "number": "number", "permille": "per_mille", "ratio": "ratio_to_1",
                 "yesno": "yes_no", "pair": "text", "trend": "text"}
@@ -41,8 +42,8 @@ def catalogue(on: Optional[date] = None) -> list[dict]:
 
 
 INDICATORS = tuple(
-    IndicatorDef(row["indicator"], row["name_zh"], row["name_en"], row["unit"], entity="county", period="year",
-                 direction=row["direction"],
+    IndicatorDef(row["indicator"], row["name_zh"], row["name_en"], row["unit"], entity="institution", period="year",
+                 direction=row["direction"], value_type=row["type"],
                  reference=f"seeds/004 四 绩效目标申报表 #{row['n']} ({row['level1']}/{row['level2']}); "
                            f"type {row['type']}; direction: {row['why']}"
                            + (f"; 备注: {row['remark']}" if row["remark"] else ""))

@@ -3,6 +3,14 @@ disbursed (POLICIES.md §6.2, Readings R16-R18).
 
 The seed's plan prints its sources' shares wrongly (47.78 % and 52.22 % for 2,000 and 2,100 of
 4,100 万 yuan); the shares here are always computed from the figures.
+
+`gather` reads these stored facts (Y = the settlement year):
+
+| source | what | becomes |
+| --- | --- | --- |
+| project_tasks | every task of the county: code, name_zh | `tasks[].code`, `name` |
+| project_plan | yuan by task, year and source, every year of the plan | `tasks[].plan` |
+| project_disbursements | yuan by task, year and source, the years up to Y (what was disbursed by the period's end) | `tasks[].disbursed` |
 """
 from __future__ import annotations
 
@@ -12,7 +20,7 @@ from typing import Optional
 from pydantic import Field, field_validator
 
 from countypay.period import Period
-from countypay.policy import LineSpec, Model, Outcome, trace
+from countypay.policy import Facts, LineSpec, Model, Outcome, trace
 from countypay.toolkit import EntityCode, ItemCode, Money, Ratio, duplicates, exact, refuse, round_half_up, show
 
 from .assessment import Year
@@ -140,6 +148,15 @@ def settle(inputs: ProjectInputs, params: ProjectParameters, period: Period) -> 
                 out.flag("county", f"share.{s}.stated", f"share of {s}: the plan states {stated}, its figures "
                                                         f"give {round_half_up(share, 4)}", "info")
     return out
+
+
+def gather(facts: Facts, params: ProjectParameters, period: Period) -> dict:
+    """Each stored task with its whole plan and what was disbursed for the years up to the period's."""
+    return {"tasks": [
+        {"code": t["code"], **({"name": t["name_zh"]} if t["name_zh"] else {}),
+         "plan": {str(y): dict(by) for y, by in t["plan"].items()},
+         "disbursed": {str(y): dict(by) for y, by in t["disbursed"].items() if y <= period.year}}
+        for t in facts.project_tasks]}
 
 
 def _check(out: Outcome, task: str, key: str, period: Period) -> None:
