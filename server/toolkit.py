@@ -7,6 +7,8 @@
   with the input and parameter shapes it reads.
 - `InputError` for input a rule refuses (name the field), `read_yaml` for a plugin's data files
   (numbers read exactly).
+- `read_value` and `VALUE_TYPES`: indicator values written as text ("36.70%", "8.1:1", "是"),
+  read by type the same way the import checks them; `Pseudonym` for household codes.
 """
 from __future__ import annotations
 
@@ -20,14 +22,16 @@ from typing import Any, Optional, Sequence
 from pydantic import Field, field_validator
 
 from .errors import InputError
-from .fields import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates, positive_sum,
-                     refuse)
+from .fields import (Amount, EntityCode, ItemCode, Money, Pseudonym, Ratio, Score, Weight, duplicates,
+                     positive_sum, refuse)
 from .yamlio import load as read_yaml
 from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Month, Period
 from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
+from .values import TRENDS, VALUE_TYPES, Part, read as read_value
 
-__all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Ratio", "Score", "Weight",
+__all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Pseudonym", "Ratio", "Score", "Weight",
+           "VALUE_TYPES", "TRENDS", "Part", "read_value",
            "duplicates", "positive_sum", "refuse", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
@@ -332,3 +336,99 @@ WORK_EQUIVALENT = Component(
 )
 """The work-equivalents component, the same rule for every county that buys services this way;
 a county brings its own catalogue and rates in its parameter file."""
+
+
+# ---------------------------------------------------------------- demo and synthetic data
+# Shared by the plugins' `countypay_demo` and `countypay_synth` hooks (hookspecs.py).
+
+import random  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .hookspecs import Rows  # noqa: E402
+from .money import from_fen, to_fen  # noqa: E402
+
+__all__ += ["defaults_in_force", "apportion", "from_fen", "to_fen", "work_equivalent_rows"]
+
+
+def defaults_in_force(parameter_file: Path, component: str, on: date) -> dict[str, Any]:
+    """Each of a component's default parameters in a plugin's parameter file, as the value in
+    force on a date (the entry with the latest `from` on or before it): what a plugin's demo data
+    must fit. A settlement resolves its parameters in the core, county overrides included."""
+    chosen = {}
+    for name, entries in ((read_yaml(parameter_file) or {}).get(component) or {}).items():
+        live = [e for e in entries if e["from"] <= on]
+        if live:
+            chosen[name] = max(live, key=lambda e: e["from"])["value"]
+    return chosen
+
+
+def apportion(total: int, weights: Sequence[int]) -> list[int]:
+    """A whole number (people, fen) in whole parts proportional to `weights` that add back
+    exactly: `split`'s largest remainder, ties to the earlier part."""
+    return [to_fen(p) for p in split(from_fen(total), weights)]
+
+
+SEASON = (112, 104, 100, 96, 94, 92, 93, 95, 98, 101, 105, 110)
+"""Synthetic: each month's workload in percent of the year's mean month (winter busier)."""
+BUSIEST = {"outpatient_visit": 1800, "inpatient_day": 140, "inpatient_surgery": 3}
+"""Synthetic: services a month per 10 000 people for the busiest items; the others draw theirs."""
+
+
+def work_equivalent_rows(rows: Rows, county: str, rng: random.Random, year: int, parameters: dict,
+                         centres: Sequence[tuple[str, int]], per_capita: Any = None, fund: Any = None,
+                         months: int = 12) -> None:
+    """Synthetic facts for `WORK_EQUIVALENT` (what `gather_work_equivalents` reads) for centres
+    given as (code, people served): the catalogue's service items; `months` months of counts,
+    some months with a check's non-compliant share or a quality coefficient; performance scores
+    and served population; last year's payments; and the year's fund, `fund` yuan or sized so
+    that paid / people averages `per_capita` yuan. `parameters`: the component's in force."""
+    catalog = parameters["catalog"]
+    for item in catalog:
+        rows.add("service_items", code=item["code"], name_zh=item.get("name_zh") or item["code"],
+                 name_en=item.get("name_en") or item["code"])
+    rates = {item["code"]: BUSIEST.get(item["code"], rng.randint(2, 400)) for item in catalog}
+    equivalent = {item["code"]: exact(item["equivalent"]) for item in catalog}
+    q: dict[str, Fraction] = {}  # each centre's equivalents, as the engine will compute them
+    for code, population in centres:
+        intensity = rng.randint(82, 128)
+        q[code] = Fraction(0)
+        for m in range(1, months + 1):
+            month = f"{year}-{m:02d}"
+            raw = Fraction(0)
+            for item in catalog:
+                n = population * rates[item["code"]] * intensity * SEASON[m - 1] * rng.randint(90, 110) // 10**10
+                rows.add("service_counts", county=county, institution=code, month=month, item=item["code"], count=n)
+                raw += n * equivalent[item["code"]]
+            factor = Fraction(1)
+            if rng.random() < 0.18:
+                share = rng.randint(5, 40)
+                rows.add("indicator_values", county=county, indicator="noncompliant_ratio", entity=code,
+                         period=month, value=Decimal(share).scaleb(-3))
+                factor *= 1 - Fraction(share, 1000)
+            if rng.random() < 0.10:
+                quality = rng.randint(950, 995)
+                rows.add("indicator_values", county=county, indicator="service_quality", entity=code,
+                         period=month, value=Decimal(quality).scaleb(-3))
+                factor *= Fraction(quality, 1000)
+            q[code] += raw * factor
+    perf = {code: rng.randint(860, 985) for code, _ in centres}  # tenths of a point
+    for code, population in centres:
+        rows.add("indicator_values", county=county, indicator="performance_score", entity=code, period=str(year),
+                 value=Decimal(perf[code]).scaleb(-1))
+        rows.add("indicator_values", county=county, indicator="served_population", entity=code,
+                 period=str(year), value=population)
+    total_q = sum(q.values(), Fraction(0))
+    keep = 1 - exact(parameters["risk_fund_rate"])
+    if fund is None:  # Σ paid ≈ F × (1 − rate) × Σ Q × performance / 100 / Σ Q
+        scored = sum((q[k] * perf[k] / 1000 for k in q), Fraction(0))
+        people = sum(p for _, p in centres)
+        fund_fen = int(round_half_up(exact(per_capita) * 100 * people * total_q / (keep * scored), 0))
+    else:
+        fund_fen = to_fen(fund)
+    rows.add("funds", county=county, code=WORK_EQUIVALENT_FUND, entity="county", period=str(year),
+             amount=from_fen(fund_fen))
+    for code, _ in centres:
+        expected = fund_fen * keep * q[code] / total_q * perf[code] / 1000
+        rows.add("funds", county=county, code=WORK_EQUIVALENT_PAID, entity=code, period=str(year - 1),
+                 amount=from_fen(int(round_half_up(expected * rng.randint(900, 1000) / 1000, 0))))

@@ -1,14 +1,16 @@
-"""The synthetic province: deterministic for a seed, shaped like the demo, imported through the
-normal import and settled with every bundled component."""
+"""The synthetic province: deterministic for a seed, its counties shaped by the core and their
+facts added by the plugins that take part, imported through the normal import and settled."""
+import csv
 import filecmp
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+import countypay.host as host
 import countypay.load as load
 from countypay.load import ImportFailed, import_bundle
-from countypay.models import ServiceCount, SettlementRun, Unit, UnitMember
+from countypay.models import Institution, ServiceCount, SettlementRun, Unit, UnitMember
 from countypay.policy import ROLES
 from countypay.settle import settle
 from countypay.synth import components, shape, write_province
@@ -36,15 +38,49 @@ def test_an_impossible_shape_is_refused():
 def test_the_province_imports_and_every_component_settles(engine, tmp_path):
     counts = import_bundle(engine, small(tmp_path / "p"))
     assert counts["counties"] == 2 and counts["units"] == 16 and counts["institutions"] == 40
+    assert counts["parameter_overrides"] == 2  # each county settles the chronic fund per township centre
     with Session(engine) as s:
         for unit in s.exec(select(Unit)).scalars():
             roles = {m.role for m in s.exec(select(UnitMember).where(UnitMember.unit_id == unit.id)).scalars()}
             assert roles == set(ROLES)
+        kinds = {(i.county_id, i.code): i.kind for i in s.exec(select(Institution)).scalars()}
+        assert all(kinds[i.county_id, i.parent] == "township_health_centre"
+                   for i in s.exec(select(Institution).where(Institution.tier == "village")).scalars())
         assert s.execute(select(func.count()).select_from(ServiceCount)).scalar_one() == counts["service_counts"] > 0
         for county, policy, component in components(2):
             settle(s, county, policy, component, "2024", user="test")
         s.commit()
-        assert s.execute(select(func.count()).select_from(SettlementRun)).scalar_one() == 10
+        assert s.execute(select(func.count()).select_from(SettlementRun)).scalar_one() == len(components(2)) == 12
+
+
+def test_the_plugins_choose_their_counties():
+    """Every county is settled by Suixi's four components and Deqing's global budget; its services
+    are bought on one catalogue, Haiyan's in two counties of three, Deqing's in the third."""
+    settles = components(3)
+    for county in ("c001", "c002", "c003"):
+        mine = {(p, k) for c, p, k in settles if c == county}
+        assert {("suixi", k) for k in ("public_health", "insurance_capitation", "community_surplus",
+                                        "chronic_package")} | {("deqing", "global_budget")} <= mine
+        assert [p for p, k in mine if k == "work_equivalent"] == (["deqing"] if county == "c003" else ["haiyan"])
+
+
+def test_a_plugin_left_out_adds_nothing(tmp_path, monkeypatch):
+    pm = host.plugin_manager()
+    pm.unregister(name="haiyan")
+    monkeypatch.setattr(host, "plugin_manager", lambda load_entry_points=True: pm)
+    host.registry.cache_clear()
+    try:
+        assert [c for c, p, _ in components(3) if p == "haiyan"] == []
+        folder = write_province(tmp_path / "p", 6, 4, 11, 1, 1)
+        with open(folder / "service_items.csv", encoding="utf-8") as f:
+            items = [row["code"] for row in csv.DictReader(f)]
+        assert len(items) == len(set(items)) == 11  # Deqing's catalogue, once, though c003 and c006 use it
+        with open(folder / "service_counts.csv", encoding="utf-8") as f:
+            assert {row["county"] for row in csv.DictReader(f)} == {"c003", "c006"}
+        with open(folder / "units.csv", encoding="utf-8") as f:
+            assert len(list(csv.DictReader(f))) == 6 * 4
+    finally:
+        host.registry.cache_clear()
 
 
 def test_a_repeat_across_chunks_is_named(engine, tmp_path, monkeypatch):

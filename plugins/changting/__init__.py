@@ -12,7 +12,8 @@ an institution:
   consecutive months.
 
 Default parameters are in parameters.yaml, each dated and referenced to the seed or marked
-illustrative. None of the components gathers its inputs from the store yet.
+illustrative. Each component settles from the store: its module's docstring says what its
+`gather` reads (grids are the county's units; households are pseudonymous codes only).
 """
 from __future__ import annotations
 

@@ -10,11 +10,8 @@ POLICIES.md §6. Two components, one module each:
 The indicator catalogue (names, grouping, types, directions, the 2023 values and the 2024-2026
 targets as printed) is in parameters.yaml with the other defaults; `catalogue()` hands it out.
 
-Neither component gathers its inputs from the store yet (`gather` is None). A gather for
-`assessment` would read, for the settlement year Y and each entity assessed: the text value of
-each catalogue indicator (`chengwu_<n>`) for Y and, for trend indicators, for Y − 1; and the
-indicator targets for Y (the county's, else the catalogue's). One for `project_funds` would read
-each task's planned and disbursed amounts by year and source.
+Both settle from the store: each module's docstring says what its `gather` reads (the stored
+texts and targets of the indicators; the project plan and disbursements).
 """
 from __future__ import annotations
 
@@ -23,6 +20,7 @@ from countypay.policy import Component, Policy
 
 from . import assessment, project_funds
 from .catalogue import INDICATORS, PARAMETER_FILE, catalogue
+from .demo import countypay_demo  # noqa: F401  (hook implementation: the demo county, demo.py)
 
 __all__ = ["POLICY", "ASSESSMENT", "PROJECT_FUNDS", "catalogue"]
 
@@ -33,6 +31,8 @@ ASSESSMENT = Component(
     inputs=assessment.AssessmentInputs,
     parameters=assessment.AssessmentParameters,
     settle=assessment.settle,
+    gather=assessment.gather,
+    lookback=assessment.lookback,
     lines=assessment.LINES,
 )
 
@@ -43,6 +43,7 @@ PROJECT_FUNDS = Component(
     inputs=project_funds.ProjectInputs,
     parameters=project_funds.ProjectParameters,
     settle=project_funds.settle,
+    gather=project_funds.gather,
     lines=project_funds.LINES,
 )
 

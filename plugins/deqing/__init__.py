@@ -3,7 +3,8 @@ primary-care services by standardized work equivalents.
 
 POLICIES.md §4. `global_budget` is this plugin's own rule (global_budget.py); `work_equivalent`
 is the core's shared equivalents engine with Deqing's catalogue (parameters.yaml). The recorded
-budget outcomes 2018-2023 are in history.yaml (history.py).
+budget outcomes 2018-2023 are in history.yaml (history.py). Its demo county and its part in
+synthetic counties come from demo.py.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from countypay.policy import Component, Policy
 from countypay.toolkit import WORK_EQUIVALENT, WORK_EQUIVALENT_INDICATORS
 
 from . import global_budget, history
+from .demo import countypay_demo, countypay_synth  # noqa: F401  (hook implementations)
 
 GLOBAL_BUDGET = Component(
     code="global_budget",

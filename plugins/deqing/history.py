@@ -1,4 +1,4 @@
-"""Deqing's recorded global-budget outcomes 2018-2023 (history.yaml), for reports and demos.
+"""Deqing's recorded global-budget outcomes 2018-2023 (history.yaml), for reports and the demo.
 
 `retention(year)` sets a recorded year's retained share of the surplus beside POLICIES.md
 §4.1's rule, retained / surplus = (1 − a) + a × score / 100, and solves it for the assessment
@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Optional
 
 from countypay.policy import IndicatorDef
-from countypay.toolkit import exact, read_yaml
+from countypay.toolkit import defaults_in_force, exact, read_yaml, round_half_up
 
 HISTORY_FILE = Path(__file__).with_name("history.yaml")
+PARAMETER_FILE = Path(__file__).with_name("parameters.yaml")
 
 
 @lru_cache(maxsize=1)
@@ -56,9 +57,7 @@ def retention(year: int, assessed_share: Optional[Decimal] = None) -> Optional[R
     if not row or row.get("surplus") is None or row.get("retained") is None:
         return None
     if assessed_share is None:
-        from countypay.params import in_force
-        from . import POLICY
-        assessed_share = in_force(POLICY, "global_budget", date(year, 1, 1))["assessed_share"].value
+        assessed_share = defaults_in_force(PARAMETER_FILE, "global_budget", date(year, 1, 1))["assessed_share"]
     a = exact(assessed_share)
     ratio = exact(row["retained"]) / exact(row["surplus"])
     score = (ratio - (1 - a)) / a * 100 if a else Fraction(0)
@@ -87,8 +86,6 @@ INDICATORS = (
 
 def indicator_values() -> list[tuple[str, str, Decimal]]:
     """(indicator, year, value) of the recorded history, derived figures to 6 decimals."""
-    from countypay.toolkit import round_half_up
-
     rows = []
     for year, row in sorted(history().items()):
         for field, code in (("growth_rate", "budget_growth_rate"), ("surplus", "recorded_surplus"),

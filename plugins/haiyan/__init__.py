@@ -6,7 +6,7 @@ Haiyan's dated catalogue and parameters. From the store it reads (see
 fund `work_equivalent_fund` on the county for the year; fund `work_equivalent_paid` per
 institution for the previous year; indicators `performance_score` (institution, year),
 `noncompliant_ratio` and `service_quality` (institution, month), `served_population`
-(institution, year).
+(institution, year). Its demo county and its part in synthetic counties come from demo.py.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 from countypay.toolkit import WORK_EQUIVALENT, WORK_EQUIVALENT_INDICATORS
+
+from .demo import countypay_demo, countypay_synth  # noqa: F401  (hook implementations)
 
 POLICY = Policy(
     code="haiyan",

@@ -10,6 +10,7 @@ for its eight pilot counties; the policy is registered for the pilot the demo us
   province → prefecture → county → lead hospital chain, and the notice's task deadlines.
 
 Default parameters are in parameters.yaml, each dated and referenced to the seed or the Reading.
+The demo county, Huangyuan, comes from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import package, transfers
+from .demo import countypay_demo  # noqa: F401  (hook implementation)
 
 POLICY = Policy(
     code="qinghai",

@@ -13,7 +13,8 @@ POLICIES.md §2. Four components, one module each:
 - `chronic_package` (chronic.py): the chronic-disease "small package" contracted per head to each
   township health centre, its surplus shared 4:4:2 after the chronic-disease assessment.
 
-Default parameters are in parameters.yaml, each dated and referenced to its seed.
+Default parameters are in parameters.yaml, each dated and referenced to its seed. The demo
+county and the facts of synthetic counties come from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import chronic, community, insurance, public_health
+from .demo import countypay_demo, countypay_synth  # noqa: F401  (hook implementations)
 
 POLICY = Policy(
     code="suixi",

@@ -1,8 +1,14 @@
-"""`countypay demo`: four counties loaded, settled for 2024 and served, on one SQLite file.
+"""`countypay demo`: the installed plugins' demo counties, loaded, settled and served on one
+SQLite file.
 
-The first start generates the demo bundle (generate.py), imports it through `import_bundle` like
-any county's bundle, and settles every component of every installed policy whose county is in
-the demo; later starts find the runs stored and go straight to serving.
+A plugin contributes its county through the `countypay_demo` hook (hookspecs.py), so the demo
+is the sum of what the installed plugins contribute. Every start asks them (it takes a moment);
+when the file lacks any of their counties, the rows of the plugins whose counties are missing are
+written as one bundle (bundle.py) and imported through `import_bundle` like any county's bundle.
+Then every component with a `gather` of every installed policy whose county is a demo county is
+settled for the demo year, unless its run is stored already, and the file is served. So a
+plugin installed later joins the demo on the next start, and one uninstalled leaves the others
+as they were.
 """
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,32 +24,39 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..errors import InputError
 from ..host import registry
 from ..load import bundle_files, import_bundle
 from ..models import County
-from ..settle import latest_run, settle
+from ..settle import NotFound, latest_run, settle
 from ..store import open_store
-from .generate import sources, write_bundle
+from .bundle import SEED, YEAR, Bundle, demo_data, write_bundle
 
-COUNTIES = ("suixi", "haiyan", "deqing", "chengwu")
-PERIOD = str(sources()["year"])
+__all__ = ["SEED", "YEAR", "Prepared", "build", "components", "prepare_demo", "run_demo", "write_bundle"]
 
 
 @dataclass
 class Prepared:
-    """What a start did: whether it imported, the rows per table, the runs settled now."""
+    """What a start did: the demo's counties, whether it imported (rows per table), the runs
+    settled now, the components it could not settle and why, the flags of the runs, and the
+    plugins' example queries."""
 
+    counties: list[str] = field(default_factory=list)
     imported: bool = False
     rows: dict[str, int] = field(default_factory=dict)
     settled: list[tuple[str, str, str, int]] = field(default_factory=list)  # county, policy, component, run id
+    refused: list[tuple[str, str, str, str]] = field(default_factory=list)  # county, policy, component, why
     flags: list[tuple[str, str, dict]] = field(default_factory=list)  # policy, component, flag
+    examples: list[tuple[str, str]] = field(default_factory=list)  # title, GraphQL query
     seconds: float = 0.0
 
 
-def components() -> list[tuple[str, str, str]]:
-    """(county, policy, component) of every installed policy whose county is in the demo."""
+def components(counties: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(county, policy, component) of every component with a `gather` of every installed policy
+    whose county is one of `counties`."""
+    wanted = set(counties)
     return [(p.county, p.code, c.code) for p in sorted(registry().policies.values(), key=lambda p: p.code)
-            if p.county in COUNTIES for c in p.components if c.gather is not None]
+            if p.county in wanted for c in p.components if c.gather is not None]
 
 
 def _progress(console: Console) -> Progress:
@@ -50,41 +64,60 @@ def _progress(console: Console) -> Progress:
                     console=console, transient=False)
 
 
-def prepare_demo(db: Path, console: Console | None = None, report: Prepared | None = None) -> Engine:
-    """Open (or create) the demo file; import and settle what it does not hold yet."""
+def build(engine: Engine, console: Console | None = None, report: Prepared | None = None,
+          seed: int = SEED, year: int = YEAR) -> Prepared:
+    """Import the demo counties the store lacks, then settle what is not settled yet."""
     console = console or Console(stderr=True, quiet=True)
     report = report if report is not None else Prepared()
-    started = time.perf_counter()
-    engine = open_store(f"sqlite:///{Path(db)}")
+    contributed = demo_data(seed, year)
+    report.examples = [example for _, data in contributed for example in data.examples]
+    report.counties = sorted({c for _, data in contributed for c in data.rows.codes("counties")})
     with Session(engine) as session:
-        present = set(session.exec(select(County.code).where(County.code.in_(COUNTIES))).scalars())
-    if present != set(COUNTIES):
+        stored = set(session.exec(select(County.code)).scalars())
+    missing = [(plugin, data) for plugin, data in contributed if not set(data.rows.codes("counties")) <= stored]
+    if missing:
+        bundle = Bundle()
+        for plugin, data in missing:
+            bundle.add(data.rows, plugin)
         with tempfile.TemporaryDirectory(prefix="countypay-demo-") as tmp, _progress(console) as bar:
-            task = bar.add_task("generating the demo bundle", total=None)
-            write_bundle(Path(tmp))
-            tables = bundle_files(Path(tmp))
-            bar.update(task, total=1, completed=1)
-            task = bar.add_task("importing the bundle", total=len(tables))
-            report.rows = import_bundle(engine, Path(tmp), lambda table, n: bar.advance(task))
+            bundle.write(Path(tmp))
+            task = bar.add_task("importing the demo bundle", total=len(bundle_files(Path(tmp))))
+            report.rows = import_bundle(engine, Path(tmp), lambda table, n: bar.advance(task), actor="demo")
+            bar.update(task, completed=len(report.rows))
         report.imported = True
+    period = str(year)
     todo = []
     with Session(engine) as session:
-        for county, policy, component in components():
+        for county, policy, component in components(report.counties):
             cid = session.exec(select(County.id).where(County.code == county)).scalars().first()
-            if latest_run(session, cid, policy, component, PERIOD) is None:
+            if latest_run(session, cid, policy, component, period) is None:
                 todo.append((county, policy, component))
     if todo:
         with _progress(console) as bar:
-            task = bar.add_task(f"settling {PERIOD}", total=len(todo))
+            task = bar.add_task(f"settling {period}", total=len(todo))
             for county, policy, component in todo:
-                bar.update(task, description=f"settling {county} {policy}.{component} {PERIOD}")
+                bar.update(task, description=f"settling {county} {policy}.{component} {period}")
                 with Session(engine) as session:
-                    run = settle(session, county, policy, component, PERIOD, user="demo")
-                    session.commit()
-                    report.settled.append((county, policy, component, run.id))
-                    report.flags += [(policy, component, f) for f in run.flags or []]
+                    try:
+                        run = settle(session, county, policy, component, period, user="demo")
+                    except (InputError, NotFound) as e:  # the plugin's demo data does not fit its rule
+                        report.refused.append((county, policy, component, str(e)))
+                    else:
+                        session.commit()
+                        report.settled.append((county, policy, component, run.id))
+                        report.flags += [(policy, component, f) for f in run.flags or []]
                 bar.advance(task)
-            bar.update(task, description=f"settled {len(todo)} components for {PERIOD}")
+            bar.update(task, description=f"settled {len(report.settled)} components for {period}")
+    return report
+
+
+def prepare_demo(db: Path, console: Console | None = None, report: Prepared | None = None) -> Engine:
+    """Open (or create) the demo file, build what it lacks, and return its engine."""
+    report = report if report is not None else Prepared()
+    started = time.perf_counter()
+    engine = open_store(f"sqlite:///{Path(db)}")
+    build(engine, console, report)
+    if report.imported or report.settled:
         with engine.connect() as connection:  # fold the write-ahead log into the file
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     report.seconds = time.perf_counter() - started
@@ -99,25 +132,6 @@ def summarise(flags: list[tuple[str, str, dict]]) -> dict[tuple[str, str, str, s
     return groups
 
 
-EXAMPLES = (
-    ("Suixi's health management units and one unit's five-role team",
-     '{ county(code: "suixi") { nameZh units(first: 1) { totalCount nodes { code nameZh\n'
-     '    team { role roleZh institution { code nameZh tier } } populations { group count } } } } }'),
-    ("The effect pool of Suixi's 2024 public-health settlement, and each unit's rank and tier",
-     '{ settlements(county: "suixi", policy: "suixi", component: "public_health", period: "2024") {\n'
-     '    nodes { id flags { severity message }\n'
-     '      pool: lines(entity: "county", code: "effect.pool") { nodes { amount } }\n'
-     '      effect: lines(code: "effect.paid", first: 10) { nodes { entity amount trace } } } } }'),
-    ("Haiyan's price per work equivalent, Deqing's retained surplus and Chengwu's 2024 attainment",
-     '{ haiyan: settlements(county: "haiyan", component: "work_equivalent", period: "2024") {\n'
-     '    nodes { lines(entity: "county", code: "price") { nodes { value trace } } } }\n'
-     '  deqing: settlements(county: "deqing", component: "global_budget", period: "2024") {\n'
-     '    nodes { lines(code: "surplus.retained") { nodes { entity amount } } } }\n'
-     '  chengwu: indicatorValues(county: "chengwu", period: "2024", first: 32) {\n'
-     '    nodes { indicator { code nameZh unit direction } value text attainment { target meetsTarget } } } }'),
-)
-
-
 def run_demo(db: Path, host: str, port: int) -> None:
     """Prepare the demo file, print where it is served and what to ask, then serve it."""
     import uvicorn
@@ -129,13 +143,21 @@ def run_demo(db: Path, host: str, port: int) -> None:
     db = Path(db)
     report = Prepared()
     console.print(f"demo database: {db.resolve()}" + ("" if db.exists() else " (new)"), highlight=False)
-    engine = prepare_demo(db, console, report)
+    try:
+        engine = prepare_demo(db, console, report)
+    except InputError as e:
+        console.print(f"[red]the demo could not be built[/red] ({e.where})", highlight=False)
+        for problem in e.problems:
+            console.print(f"  {problem}", markup=False, highlight=False)
+        raise SystemExit(1) from None
     if report.imported:
         console.print(f"imported {sum(report.rows.values())} rows in {len(report.rows)} tables", highlight=False)
     if report.settled:
-        console.print(f"settled {len(report.settled)} components for {PERIOD}", highlight=False)
+        console.print(f"settled {len(report.settled)} components for {YEAR}", highlight=False)
     else:
-        console.print(f"reusing the stored data and settlements ({', '.join(COUNTIES)})", highlight=False)
+        console.print(f"reusing the stored data and settlements ({', '.join(report.counties)})", highlight=False)
+    for county, policy, component, why in report.refused:
+        console.print(f"[red]not settled[/red] {county} {policy}.{component}: {why}", highlight=False)
     for (policy, component, severity, code), found in summarise(report.flags).items():
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
         console.print(f"[yellow]{severity}[/yellow] {policy}.{component} {found[0]['entity']} {code}: "
@@ -144,7 +166,7 @@ def run_demo(db: Path, host: str, port: int) -> None:
     url = f"http://{host}:{port}/graphql"
     out.print(f"\ncountypay demo at {url} (GraphiQL in a browser)")
     out.print("Anyone who can reach this address reads every county without a token: it is a local demo.\n")
-    for title, query in EXAMPLES:
+    for title, query in report.examples:
         out.print(f"# {title}")
         out.print(query + "\n", markup=False)
     uvicorn.run(create_app(engine, Settings(public_read=True)), host=host, port=port, log_level="warning")

@@ -1,0 +1,69 @@
+"""Haiyan's demo county, and its part in synthetic counties (the `countypay_demo` and
+`countypay_synth` hooks of hookspecs.py).
+
+The demo county: nine township and subdistrict centres (demo.yaml) buying services by work
+equivalents on the catalogue in force, a year of synthetic service counts, checks, quality and
+performance (`countypay.toolkit.work_equivalent_rows`), and the year's fund sized so that what
+the centres are paid averages the seed's 101.05 yuan a head. Synthetic counties buy their
+services on Haiyan's catalogue two counties in three; the third is left to another catalogue
+(Deqing's), since two catalogues cannot price the same service counts.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+
+from countypay.hookspecs import DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
+from countypay.toolkit import apportion, defaults_in_force, read_yaml, work_equivalent_rows
+
+POLICY = "haiyan"
+FIGURES = Path(__file__).with_name("demo.yaml")
+PARAMETERS = Path(__file__).with_name("parameters.yaml")
+NOT_PAID_BY_POLICY = ("county_hospital", "public_health_institution")
+
+
+@hookimpl
+def countypay_demo(seed: int, year: int) -> DemoData:
+    f = read_yaml(FIGURES)
+    c = f["county"]["code"]
+    params = defaults_in_force(PARAMETERS, "work_equivalent", date(year, 1, 1))
+    if len(params["catalog"]) != f["catalogue_size"]:
+        raise ValueError(f"haiyan's catalogue in force for {year} has {len(params['catalog'])} items, "
+                         f"not the seed's {f['catalogue_size']}")
+    rows = Rows()
+    rows.add("provinces", **f["province"])
+    rows.add("counties", **f["county"], population=sum(x["population"] for x in f["centres"]))
+    for x in f["centres"]:
+        kind = "community_health_centre" if "街道" in x["name_zh"] else "township_health_centre"
+        rows.add("institutions", county=c, code=x["code"], kind=kind, tier="township", name_zh=x["name_zh"],
+                 name_en=x["name_en"])
+    work_equivalent_rows(rows, c, random.Random(f"{seed}:{c}"), year, params,
+                         [(x["code"], x["population"]) for x in f["centres"]], per_capita=f["per_capita_average"])
+    return DemoData(rows, examples=((
+        f"Haiyan's {year} price per work equivalent and what each centre was paid",
+        f'{{ settlements(county: "haiyan", component: "work_equivalent", period: "{year}") {{\n'
+        '    nodes { price: lines(entity: "county", code: "price") { nodes { value trace } }\n'
+        '      paid: lines(code: "paid") { nodes { entity amount } } } } }'),))
+
+
+@hookimpl
+def countypay_synth(number: int) -> SyntheticData | None:
+    if number % 3 == 0:
+        return None
+    return SyntheticData(settles=((POLICY, "work_equivalent"),), rows=synthetic)
+
+
+def synthetic(county: SyntheticCounty) -> Rows:
+    """Work-equivalent facts for every institution below the county tier, their served
+    people sharing the county's residents, the fund for the seed's 101.05 yuan a head."""
+    rng = random.Random(f"{county.seed}:{county.code}:{POLICY}")
+    residents = sum(u["populations"]["residents"] for u in county.units)
+    centres = [i["code"] for i in county.institutions if i["kind"] not in NOT_PAID_BY_POLICY]
+    served = apportion(residents, [rng.randint(30, 70) for _ in centres])
+    rows = Rows()
+    work_equivalent_rows(rows, county.code, rng, county.year,
+                         defaults_in_force(PARAMETERS, "work_equivalent", date(county.year, 1, 1)),
+                         list(zip(centres, served)), per_capita=read_yaml(FIGURES)["per_capita_average"],
+                         months=county.months)
+    return rows
