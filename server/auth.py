@@ -1,14 +1,16 @@
-"""Who is asking: bearer tokens and what each may read and write."""
+"""Who is asking: bearer tokens (in the Authorization header, or in the console's cookie) and what
+each may read and write."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Mapping, Optional
 
 from sqlalchemy import select
 from sqlmodel import Session
+from starlette.requests import cookie_parser
 
 from .audit import record
 from .models import ApiToken, County, now
@@ -71,6 +73,36 @@ def revoke_token(session: Session, token: ApiToken, actor: str = "") -> None:
     token.revoked_at = now()
     session.add(token)
     record(session, "token_revoke", actor, token.county_id, f"token {token.id}", {"name": token.name})
+
+
+def list_tokens(session: Session) -> list[tuple[ApiToken, Optional[str]]]:
+    """Every token, oldest first, with its county's code: what an operator needs to tell them
+    apart and revoke one. No secret is stored, so none can be shown."""
+    return [(token, county) for token, county in session.execute(
+        select(ApiToken, County.code).outerjoin(County, County.id == ApiToken.county_id).order_by(ApiToken.id))]
+
+
+COOKIE = "countypay_token"
+"""The browser's copy of a bearer token, set by the console's sign-in page (HttpOnly,
+SameSite=Strict): the console's own requests and the export links then need no header."""
+
+
+def cookie_token(cookie_header: str | None) -> Optional[str]:
+    """The token a request's Cookie header carries, if any."""
+    return cookie_parser(cookie_header).get(COOKIE) or None if cookie_header else None
+
+
+def same_origin(headers: Mapping[str, str], scheme: str) -> bool:
+    """Whether a browser says the request comes from a page of this server (Sec-Fetch-Site, else
+    Origin against Host). A request that carries neither header does not come from a page of
+    another site: browsers send them on every cross-site request a cookie could ride on."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")  # none: typed into the address bar, a bookmark
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    return origin == f"{scheme}://{headers.get('host', '')}"
 
 
 def viewer_for(session: Session, authorization: str | None) -> Optional[Viewer]:

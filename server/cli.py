@@ -1,21 +1,110 @@
-"""The `countypay` command."""
+"""The `countypay` command.
+
+Every error an operator can cause (a bad URL, a taken port, a refused file) ends in one line
+and a non-zero exit; an unexpected one in one line too, its traceback only under `--debug`.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import List
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from . import cases as case_files
 
-app = typer.Typer(help="countypay: county primary-care payment settlements, served over GraphQL.",
+
+class Commands(TyperGroup):
+    """The top-level command: turns an exception into one line on stderr and an exit status."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SIGNALS:
+            raise
+        except Exception as e:
+            if ctx.params.get("debug"):
+                raise
+            message, status = explain(e)
+            err.print(f"countypay: {message}", markup=False, highlight=False)
+            raise typer.Exit(status) from None
+
+
+SIGNALS = (typer.Exit, typer.Abort, next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"))
+"""Exits, aborts and usage errors, which the command-line framework reports itself (whichever
+click it runs on: typer brings its own from 0.2x)."""
+
+
+def explain(e: Exception) -> tuple[str, int]:
+    """One line saying what went wrong, and the exit status: 2 for a plugin that breaks the
+    contract, else 1."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .backup import BackupError
+    from .db import DatabaseURLError
+    from .errors import InputError
+    from .host import PluginError
+    from .scaffold import ScaffoldError
+    from .settle import NotFound
+
+    if isinstance(e, PluginError):
+        return str(e), 2
+    if isinstance(e, (DatabaseURLError, BackupError, ScaffoldError, PortTaken, InputError, NotFound)):
+        return str(e), 1
+    if isinstance(e, DBAPIError):
+        reason = " ".join(line.strip() for line in str(e.orig).splitlines() if line.strip())
+        return f"the database refused: {reason}", 1
+    if isinstance(e, OSError) and e.filename:
+        return f"{e.filename}: {e.strerror}", 1
+    return f"unexpected error: {type(e).__name__}: {e} (run `countypay --debug ...` to see where)", 1
+
+
+app = typer.Typer(cls=Commands, help="countypay: county primary-care payment settlements, served over GraphQL.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 case_app = typer.Typer(help="Worked case files (*.case.yaml).", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def options(debug: bool = typer.Option(False, "--debug", help="show the traceback of an unexpected error")) -> None:
+    """countypay: county primary-care payment settlements, served over GraphQL."""
+
+
+class PortTaken(OSError):
+    """The address to listen on is in use or cannot be had."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Bind the address as the server will, and let it go: a taken port is reported before
+    anything is printed or prepared, naming the address."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as e:
+        raise PortTaken(f"cannot listen on {host}: {e.strerror}") from None
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            s.bind(address)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise PortTaken(f"port {port} on {host} is taken: stop what listens there, or choose "
+                                f"another with --port") from None
+            raise PortTaken(f"cannot listen on port {port} on {host}: {e.strerror}") from None
+
+
+def store(db: str | None, migrate: bool = True):
+    """The store a command works on (migrated to the newest schema)."""
+    from .store import open_store
+
+    return open_store(db, migrate)
 
 
 @case_app.command("run")
@@ -27,6 +116,11 @@ def case_run(files: List[Path] = typer.Argument(..., help="case files to run")) 
             result = case_files.run(case_files.load(path))
         except case_files.InvalidCase as e:
             err.print(f"[red]INVALID[/red] {e}", markup=True, highlight=False)
+            status = 2
+            continue
+        except OSError as e:  # a file the policy reads, such as its parameter file, is not there
+            err.print(f"[red]INVALID[/red] {path}: its policy cannot read {e.filename}: {e.strerror}",
+                      markup=True, highlight=False)
             status = 2
             continue
         if result.ok:
@@ -58,11 +152,18 @@ DB = typer.Option(None, "--db", help="database URL (default: $DATABASE_URL, else
 
 @db_app.command("upgrade")
 def db_upgrade(db: str = DB) -> None:
-    """Create or migrate the database to the newest schema."""
-    from .store import open_store
+    """Create or migrate the database to the newest schema, and say which it did."""
+    from .store import upgrade
 
-    engine = open_store(db)
-    out.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    engine = store(db, migrate=False)
+    before, after = upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before is None:
+        out.print(f"created the database at {where} (schema {after})", highlight=False)
+    elif before != after:
+        out.print(f"migrated the database at {where} from schema {before} to {after}", highlight=False)
+    else:
+        out.print(f"the database at {where} is already at schema {after}", highlight=False)
 
 
 @db_app.command("backup")
@@ -80,11 +181,7 @@ def db_restore(source: Path = typer.Argument(..., exists=True, help="a backup fi
     from .backup import restore
     from .db import database_url
 
-    try:
-        out.print(f"restored {restore(source, database_url(db))}")
-    except ValueError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(1)
+    out.print(f"restored {restore(source, database_url(db))}")
 
 
 @app.command("load")
@@ -93,22 +190,97 @@ def load_bundle(path: Path = typer.Argument(..., exists=True, help="a bundle fol
     """Import a county bundle (CSV or JSON per table), all or nothing."""
     from rich.progress import Progress
 
-    from .load import ImportFailed, bundle_files, import_bundle
-    from .store import open_store
+    from .load import MAX_ERRORS, ImportFailed, bundle_files, import_bundle
 
-    engine = open_store(db)
+    engine = store(db)
     try:
         tables = bundle_files(path)
+        found = {file.name: text_encoding(file) for _, file in tables}
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("importing", total=len(tables))
             counts = import_bundle(engine, path, lambda table, n: bar.advance(task))
     except ImportFailed as e:
-        err.print(f"[red]import refused, nothing was written[/red] ({e.where})")
-        for p in e.problems:
-            err.print(f"  {p}", markup=False, highlight=False)
+        err.print(f"[red]import refused, nothing was written[/red] ({e.where})", highlight=False)
+        for line in grouped(e.problems):
+            err.print(f"  {line}", markup=False, highlight=False)
+        if len(e.problems) >= MAX_ERRORS:
+            err.print(f"  the check stops at {MAX_ERRORS} problems: there may be more; fix these and load again",
+                      markup=False, highlight=False)
         raise typer.Exit(1)
-    for table, n in counts.items():
-        out.print(f"{table:20} {n:>9} rows")
+    for table, file in tables:
+        if table.name in counts:
+            out.print(f"{table.name:20} {counts[table.name]:>9} rows  ({file.name}, {found[file.name]})",
+                      highlight=False)
+
+
+ENCODINGS = {"utf-8-sig": "UTF-8", "gb18030": "GBK"}
+BOM = b"\xef\xbb\xbf"
+
+
+def text_encoding(file: Path) -> str:
+    """The encoding a table file is read in, named; a file that mixes a UTF-8 byte-order mark
+    with GBK text (as some editors save a GBK file) is refused, saying so."""
+    from .load import ImportFailed, encoding
+
+    found = encoding(file)
+    found = ENCODINGS.get(found, found)
+    with open(file, "rb") as f:
+        marked = f.read(len(BOM)) == BOM
+    if marked and found != "UTF-8":
+        raise ImportFailed(str(file), [f"{file.name}: starts with a UTF-8 byte-order mark, but the text after it "
+                                       f"is GBK, not UTF-8: save it again as UTF-8 (or as GBK without the mark)"])
+    return found
+
+
+PROBLEM = re.compile(r"(?P<file>.+?) row (?P<row>\d+)(?:, field (?P<field>[^:]+))?: (?P<reason>.*)", re.S)
+EXAMPLES = 3
+
+
+def grouped(problems: list[str]) -> list[str]:
+    """The import's problems by file and field, each group once with its count and a few
+    examples, so a mistake on every row reads as one line. A field that is not one of the
+    table's and a required one missing from the same file are one mistake: a misspelt column."""
+    import difflib
+
+    groups: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
+    lines = []
+    for p in problems:
+        m = PROBLEM.fullmatch(p)
+        if m is None:
+            lines.append(p)
+            continue
+        groups.setdefault((m["file"], m["field"]), []).append((m["row"], m["reason"]))
+    extra = [k for k, v in groups.items() if k[1] and all(r == "Extra inputs are not permitted" for _, r in v)]
+    missing = [k for k, v in groups.items() if k[1] and all(r == "Field required" for _, r in v)]
+    meant = {}  # (file, misspelt field) → the required field it stands for
+    for file, field in extra:
+        close = difflib.get_close_matches(field, [f for g, f in missing if g == file], 1)
+        if close:
+            meant[file, field] = close[0]
+    for (file, field), found in groups.items():
+        if (file, field) in {(f, m) for (f, _), m in meant.items()}:
+            continue  # told with the misspelt name
+        if (file, field) in extra:
+            hint = f"; did you mean {meant[file, field]}?" if (file, field) in meant else ""
+            lines.append(f"{file}, field {field}: not a field of this table{hint} ({rows(found)})")
+        elif len({reason for _, reason in found}) == 1:
+            where = f"{file} row {found[0][0]}" if len(found) == 1 else file
+            lines.append(f"{where}{', field ' + field if field else ''}: {found[0][1]}"
+                         + ("" if len(found) == 1 else f" ({rows(found)})"))
+        else:
+            lines.append(f"{file}{', field ' + field if field else ''}: {len(found)} problems")
+            lines += [f"  row {row}: {reason}" for row, reason in found[:EXAMPLES]]
+            if len(found) > EXAMPLES:
+                lines.append(f"  … and {len(found) - EXAMPLES} more")
+    return lines
+
+
+def rows(found: list[tuple[str, str]]) -> str:
+    """`row 3`, or `rows 2, 3, 4 and 47 more`."""
+    if len(found) == 1:
+        return f"row {found[0][0]}"
+    shown = ", ".join(row for row, _ in found[:EXAMPLES])
+    return f"rows {shown}" + (f" and {len(found) - EXAMPLES} more" if len(found) > EXAMPLES else "")
 
 
 @app.command("settle")
@@ -123,10 +295,20 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
     from sqlmodel import Session
 
     from .errors import InputError
+    from .host import registry
     from .settle import NotFound, run_lines, settle
-    from .store import open_store
 
-    engine = open_store(db)
+    try:
+        gather = registry().policy(policy).component(component).gather
+    except KeyError as e:
+        err.print(f"[red]cannot settle:[/red] {e.args[0]}", highlight=False)
+        raise typer.Exit(1)
+    if gather is None:
+        err.print(f"[red]cannot settle:[/red] {policy}.{component} has no `gather`, so it runs from given inputs "
+                  f"(case files, the API) only; its plugin needs one to settle from the store (docs/plugins.md)",
+                  highlight=False)
+        raise typer.Exit(1)
+    engine = store(db)
     with Progress(console=err, transient=True) as bar:
         bar.add_task(f"settling {county} {policy}.{component} {period}", total=None)
         with Session(engine) as session:
@@ -134,7 +316,7 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
                 run = settle(session, county, policy, component, period, user=user)
                 session.commit()
             except (InputError, NotFound, KeyError, ValueError) as e:
-                err.print(f"[red]cannot settle:[/red] {e}", highlight=False)
+                err.print(f"[red]cannot settle:[/red] {e.args[0] if isinstance(e, KeyError) else e}", highlight=False)
                 raise typer.Exit(1)
             lines = run_lines(session, run.id)
     table = Table("entity", "line", "value", title=f"run {run.id} ({run.status}, inputs {run.input_hash[:12]})")
@@ -169,7 +351,6 @@ def parameter_set(county: str = typer.Option(..., help="county code"),
     from . import overrides
     from .errors import InputError
     from .settle import NotFound, county_by_code
-    from .store import open_store
 
     try:
         when = date.fromisoformat(effective)
@@ -177,7 +358,7 @@ def parameter_set(county: str = typer.Option(..., help="county code"),
     except ValueError as e:
         err.print(f"[red]cannot set:[/red] {'--effective' if 'date' in str(e) else '--value'}: {e}", highlight=False)
         raise typer.Exit(1)
-    with Session(open_store(db)) as session:
+    with Session(store(db)) as session:
         try:
             row = county_by_code(session, county)
             overrides.put(session, row.id, policy, component, name, when, parsed, reference, user)
@@ -196,9 +377,8 @@ def approve_cmd(run_id: int = typer.Argument(..., help="the run's number"),
 
     from .models import SettlementRun
     from .settle import Conflict, approve
-    from .store import open_store
 
-    with Session(open_store(db)) as session:
+    with Session(store(db)) as session:
         run = session.get(SettlementRun, run_id)
         if run is None:
             err.print(f"[red]no run {run_id}[/red]")
@@ -217,6 +397,7 @@ def demo(db: Path = typer.Option(Path("countypay-demo.db"), help="the demo's SQL
          host: str = typer.Option("127.0.0.1", help="address to listen on"),
          port: int = typer.Option(8000, help="port to listen on")) -> None:
     """Load a province of four demo counties, settle them, and serve them (GraphiQL at /graphql)."""
+    check_port(host, port)
     from .demo import run_demo
 
     run_demo(db, host, port)
@@ -241,24 +422,22 @@ def serve(db: str = DB, host: str = typer.Option("127.0.0.1", help="address to l
           public_read: bool = typer.Option(False, help="let callers without a token read every county "
                                                        "(for a demo on your own machine only)"),
           introspection: bool = typer.Option(True, help="allow schema introspection (turn off in production)"),
-          graphiql_assets: Path = typer.Option(None, help="a node_modules folder with GraphiQL's files, to serve "
-                                                          "them from here instead of a CDN (offline networks)"),
           workers: int = typer.Option(1, min=1, help="worker processes (one per core)")) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql in a browser)."""
+    """Serve the console (in a browser at /), the GraphQL API (GraphiQL at /graphql) and the exports;
+    every file the pages load comes from this server, so they work without internet."""
     import os
 
     import uvicorn
 
     from .db import database_url
-    from .store import open_store
 
     url = database_url(db)
-    open_store(url).dispose()  # migrate once, before any worker starts
+    check_port(host, port)
+    store(url).dispose()  # migrate once, before any worker starts
     os.environ.update(COUNTYPAY_SERVE_DB=url, COUNTYPAY_SERVE_PUBLIC_READ="1" if public_read else "0",
-                      COUNTYPAY_SERVE_INTROSPECTION="1" if introspection else "0",
-                      COUNTYPAY_SERVE_GRAPHIQL_ASSETS=str(graphiql_assets or ""))
-    out.print(f"countypay at http://{host}:{port}/graphql ({workers} worker{'s' if workers > 1 else ''})",
-              highlight=False)
+                      COUNTYPAY_SERVE_INTROSPECTION="1" if introspection else "0")
+    out.print(f"countypay at http://{host}:{port}/ (console; GraphiQL at /graphql; {workers} worker"
+              f"{'s' if workers > 1 else ''})", highlight=False)
     uvicorn.run("countypay.app:from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
 
@@ -277,9 +456,8 @@ def token_create(role: str = typer.Option(..., help="supervisor or county"),
     from sqlmodel import Session
 
     from .auth import create_token
-    from .store import open_store
 
-    with Session(open_store(db)) as session:
+    with Session(store(db)) as session:
         try:
             token, secret = create_token(session, role, county, name, days)
         except ValueError as e:
@@ -297,9 +475,8 @@ def token_revoke(token_id: int = typer.Argument(..., help="the token's number"),
 
     from .auth import revoke_token
     from .models import ApiToken
-    from .store import open_store
 
-    with Session(open_store(db)) as session:
+    with Session(store(db)) as session:
         token = session.get(ApiToken, token_id)
         if token is None:
             err.print(f"[red]no token {token_id}[/red]")
@@ -309,24 +486,56 @@ def token_revoke(token_id: int = typer.Argument(..., help="the token's number"),
     out.print(f"token {token_id} revoked")
 
 
+@token_app.command("list")
+def token_list(db: str = DB) -> None:
+    """List the tokens: number, role, county, holder, when made, when it expires or was revoked
+    (never a secret: only its hash is kept)."""
+    from sqlmodel import Session
+
+    from .auth import list_tokens
+
+    def when(t):
+        return t.strftime("%Y-%m-%d") if t else ""
+
+    table = Table("id", "role", "county", "name", "created", "expires", "revoked", title="tokens (dates in UTC)")
+    with Session(store(db)) as session:
+        for token, county in list_tokens(session):
+            table.add_row(str(token.id), token.role, county or "", token.name, when(token.created_at),
+                          when(token.expires_at), when(token.revoked_at))
+    out.print(table if table.row_count else "no tokens", highlight=False)
+
+
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 
 
 @schema_app.command("export")
-def schema_export(path: Path = typer.Option(Path("schema/schema.graphql"), help="where to write the SDL")) -> None:
-    """Write the schema's SDL, the file front-end developers and reviewers read."""
+def schema_export(path: Path = typer.Option(None, "--out", "--path", help="where to write the SDL (default: "
+                                            "schema/schema.graphql in a checkout of countypay, else ./schema.graphql)")) -> None:
+    """Write the installed countypay's schema as SDL, the file front-end developers and reviewers read."""
     from .schema import schema
 
+    if path is None:
+        checked_in = Path("schema/schema.graphql")
+        path = checked_in if checked_in.is_file() else Path("schema.graphql")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(schema.as_str() + "\n", encoding="utf-8")
-    out.print(f"wrote {path}")
+    out.print(f"wrote {path}", highlight=False)
+
+
+@app.command("new-policy")
+def new_policy(code: str = typer.Argument(..., help="the policy's code, e.g. qingshan: lowercase letters, digits, _"),
+               parent: Path = typer.Option(Path("."), "--dir", help="the folder to write countypay-CODE/ in"),
+               name_zh: str = typer.Option(None, help="the county's Chinese name, e.g. 青山县"),
+               name_en: str = typer.Option(None, help="its English name, e.g. 'Qingshan County'")) -> None:
+    """Write a working plugin package for a county's policy: install it, test it, settle with it."""
+    from .scaffold import new_policy as write
+
+    folder = write(code, parent, name_zh, name_en)
+    out.print(f"wrote {folder}/ (policy {code}, component performance_bonus); next, in this environment:\n"
+              f"  pip install -e {folder}\n  countypay plugins\n  python -m pytest {folder}/tests\n"
+              f"and see {folder}/README.md", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console script
-    from .host import PluginError
-
-    try:
-        app()
-    except PluginError as e:
-        err.print(f"countypay: {e}", markup=False, highlight=False)
-        raise SystemExit(2) from None
+    app()

@@ -6,20 +6,52 @@ as an integer count of fen and other exact numbers as text: nothing passes throu
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import BigInteger, Numeric, String, create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.types import TypeDecorator
 
 from .canonical import plain, store_json
 
 DEFAULT_URL = "sqlite:///countypay.db"
+POSTGRES = "postgresql+psycopg"
+SCHEMES = {"postgres": POSTGRES, "postgresql": POSTGRES}
+"""How hosting services and libpq spell PostgreSQL; countypay talks to it through psycopg."""
+EXAMPLES = "sqlite:///countypay.db or postgresql://user@host:5432/countypay"
+
+
+class DatabaseURLError(ValueError):
+    """A database URL countypay cannot use: the message says what is wrong and how to write it."""
+
+
+def shown(url: str) -> str:
+    """A URL fit to print: its password masked."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("DATABASE_URL") or DEFAULT_URL
+    """The database to use: `url`, else $DATABASE_URL, else the SQLite file `countypay.db`.
+    `postgres://` and `postgresql://` both mean PostgreSQL through psycopg; anything that is not
+    an SQLite or PostgreSQL URL is refused here, before a file or folder is made."""
+    url = (url or os.environ.get("DATABASE_URL") or DEFAULT_URL).strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        hint = ("an SQLite file is written sqlite:///relative/path.db or sqlite:////absolute/path.db"
+                if scheme.startswith("sqlite") else f"write it as {EXAMPLES}")
+        raise DatabaseURLError(f"{shown(url)} is not a database URL: {hint}")
+    url = f"{SCHEMES.get(scheme.lower(), scheme)}://{rest}"
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise DatabaseURLError(f"{shown(url)} is not a database URL: write it as {EXAMPLES}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseURLError(f"{shown(url)}: countypay keeps its data in SQLite or PostgreSQL, "
+                               f"not {scheme!r}; write it as {EXAMPLES}")
+    return url
 
 
 class Money(TypeDecorator):
@@ -86,16 +118,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, json_serializer=store_json, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, json_serializer=store_json, **kwargs)
+    try:
+        if url.startswith("sqlite"):
+            path = make_url(url).database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, json_serializer=store_json, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True, json_serializer=store_json, **kwargs)
+    except (NoSuchModuleError, ImportError) as e:  # a driver that is misspelt or not installed
+        extra = " (install countypay[postgres] for psycopg)" if getattr(e, "name", "") == "psycopg" else ""
+        raise DatabaseURLError(f"{shown(url)}: no database driver for it{extra}; write it as {EXAMPLES}") from None
 
 
 def driver_rows(connection: Connection, statement) -> list[tuple]:

@@ -1,67 +1,105 @@
-"""The plugin host: entry-point discovery, the contract's checks, dated parameters."""
+"""The plugin host: entry-point discovery, the contract's checks, dated parameters; and
+docs/plugins.md, whose every file is the scaffold's as `countypay new-policy` writes it."""
+import dataclasses
 import re
+import shlex
 import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from countypay import cases, host
+from countypay import cases, host, policy, scaffold
 from countypay.errors import InputError
 from countypay.params import in_force, resolve
 from countypay.period import Period
 
 DOC = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text(encoding="utf-8")
+FENCE = re.compile(r"^```(\w+)(?: file=(\S+))?\n(.*?)^```$", re.S | re.M)
 
 
-def block(lang: str, n: int = 0) -> str:
-    """The n-th fenced code block of a language in docs/plugins.md: the docs' example is what runs."""
-    return re.findall(rf"```{lang}\n(.*?)```", DOC, re.S)[n]
+def new_policy_args() -> dict:
+    """The code and names of the docs' `countypay new-policy` line."""
+    line = next(l for l in DOC.splitlines() if l.startswith("$ countypay new-policy "))
+    argv = shlex.split(line[2:])[2:]
+    options = dict(zip(argv[1::2], argv[2::2]))
+    return {"code": argv[0], "name_zh": options.get("--name-zh"), "name_en": options.get("--name-en")}
 
 
-PLUGIN = block("python")
+ARGS = new_policy_args()
+CODE = ARGS["code"]
+WRITTEN = scaffold.files(**ARGS)
+
+
+def test_every_snippet_of_the_plugin_docs_is_a_scaffold_file_or_a_command_that_runs():
+    """File blocks are the scaffold's files, equal to what `new-policy` writes (which
+    test_scaffold installs and runs); console blocks are the commands test_scaffold runs."""
+    blocks = FENCE.findall(DOC)
+    assert len(blocks) == DOC.count("```") // 2, "a code block the check does not read"
+    shown = set()
+    for lang, file, body in blocks:
+        if lang == "console":
+            assert all(l.startswith("$ countypay ") or l.startswith(("$ pip ", "$ python "))
+                       for l in body.splitlines()), body
+            continue
+        assert file, f"a {lang} block in docs/plugins.md that is no file of the scaffold:\n{body[:200]}"
+        path = file.removeprefix(f"countypay-{CODE}/")
+        assert body == WRITTEN.get(path), f"docs/plugins.md shows {file} other than `new-policy` writes it"
+        shown.add(path)
+    assert {f"countypay_{CODE}/__init__.py", f"countypay_{CODE}/performance_bonus.py", "pyproject.toml",
+            f"countypay_{CODE}/parameters.yaml", f"tests/test_{CODE}.py"} <= shown
+
+
+def test_the_plugin_docs_name_every_part_of_the_contract():
+    """Every field of Policy, Component and Facts, and every hook, is described in docs/plugins.md."""
+    from countypay import hookspecs
+
+    fields = {f.name for cls in (policy.Policy, policy.Component, policy.Facts) for f in dataclasses.fields(cls)}
+    hooks = {n for n in dir(hookspecs) if n.startswith("countypay_")}
+    missing = sorted(n for n in fields | hooks if f"`{n}`" not in DOC)
+    assert not missing, f"docs/plugins.md does not describe {missing}"
 
 
 @pytest.fixture
 def out_of_tree(tmp_path, monkeypatch):
-    """A plugin installed as its own distribution: a package and its dist-info on sys.path."""
+    """The scaffold's plugin installed as its own distribution: its package and a dist-info on sys.path."""
     site = tmp_path / "site"
-    pkg = site / "countypay_testcounty"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text(PLUGIN)
-    (pkg / "parameters.yaml").write_text(block("yaml", 0))
-    info = site / "countypay_testcounty-9.9.dist-info"
+    package = f"countypay_{CODE}"
+    for path, text in WRITTEN.items():
+        if path.startswith(package + "/"):
+            (site / path).parent.mkdir(parents=True, exist_ok=True)
+            (site / path).write_text(text, encoding="utf-8")
+    info = site / f"{package}-0.1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: countypay-testcounty\nVersion: 9.9\n")
-    (info / "entry_points.txt").write_text("[countypay.policies]\ntestcounty = countypay_testcounty\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: countypay-{CODE}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[countypay.policies]\n{CODE} = {package}\n")
     monkeypatch.syspath_prepend(str(site))
     yield host.Registry(host.plugin_manager())
-    sys.modules.pop("countypay_testcounty", None)
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        sys.modules.pop(name)
 
 
-def test_an_out_of_tree_plugin_is_found_through_its_entry_point(out_of_tree, tmp_path, monkeypatch):
-    assert {"haiyan", "testcounty"} <= set(out_of_tree.policies)
-    policy = out_of_tree.policy("testcounty")
-    assert policy.name_en == "Test County"
+def test_an_out_of_tree_plugin_is_found_through_its_entry_point(out_of_tree, monkeypatch):
+    assert {"haiyan", CODE} <= set(out_of_tree.policies)
+    assert out_of_tree.policy(CODE).name_en == ARGS["name_en"]
     monkeypatch.setattr(cases, "registry", lambda: out_of_tree)
-    case = tmp_path / "bonus.case.yaml"
-    case.write_text(block("yaml", 1))
-    assert cases.run(cases.load(case)).ok
-    monkeypatch.setattr("countypay.conformance.registry", lambda: out_of_tree)
-    exec(block("python", 1), {})
+    case = out_of_tree.policy(CODE).parameter_file.parent / "cases" / "performance_bonus.case.yaml"
+    result = cases.run(cases.load(case))
+    assert result.ok and len(result.case.expected) == 4
 
 
 def test_parameters_resolve_by_date_then_county_then_run(out_of_tree):
-    policy = out_of_tree.policy("testcounty")
-    comp = policy.component("bonus")
-    assert in_force(policy, "bonus", date(2024, 6, 30))["bonus"].value == "100.00"
-    assert resolve(policy, comp, Period.parse("2024H2")).model.bonus == Decimal("200.00")
-    r = resolve(policy, comp, Period.parse("2024"), county={"bonus": "150.00"})
-    assert r.model.bonus == Decimal("150.00") and r.sources["bonus"] == "county override"
-    r = resolve(policy, comp, Period.parse("2024"), county={"bonus": "150.00"}, run={"bonus": "1.00"})
-    assert r.model.bonus == Decimal("1.00") and r.sources["bonus"] == "run override"
-    with pytest.raises(InputError, match=r"parameters: bonus.bonus: Input should be a valid decimal"):
-        resolve(policy, comp, Period.parse("2024"), run={"bonus": "lots"})
+    plugin = out_of_tree.policy(CODE)
+    comp = plugin.component("performance_bonus")
+    assert in_force(plugin, "performance_bonus", date(2024, 12, 31))["reserve_rate"].value == "0.05"
+    assert resolve(plugin, comp, Period.parse("2025")).model.reserve_rate == Decimal("0.08")
+    r = resolve(plugin, comp, Period.parse("2024"), county={"reserve_rate": "0.10"})
+    assert r.model.reserve_rate == Decimal("0.10") and r.sources["reserve_rate"] == "county override"
+    assert r.sources["pass_mark"] == "default from 2020-01-01 (illustrative)"
+    r = resolve(plugin, comp, Period.parse("2024"), county={"reserve_rate": "0.10"}, run={"reserve_rate": "0"})
+    assert r.model.reserve_rate == Decimal("0") and r.sources["reserve_rate"] == "run override"
+    with pytest.raises(InputError, match=r"parameters: performance_bonus.reserve_rate: Input should be a valid decimal"):
+        resolve(plugin, comp, Period.parse("2024"), run={"reserve_rate": "lots"})
 
 
 def test_a_misspelt_hook_is_refused_by_the_real_registry(tmp_path, monkeypatch):
