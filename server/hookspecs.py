@@ -82,11 +82,14 @@ class Rows:
 
 @dataclass(frozen=True)
 class DemoData:
-    """A plugin's part in `countypay demo`: the rows of its demo county or counties, and GraphQL
-    queries (title, query) worth trying on them, printed when the demo starts."""
+    """A plugin's part in `countypay demo`: the rows of its demo county or counties, GraphQL
+    queries (title, query) worth trying on them, printed when the demo starts, and the periods
+    the demo settles a component in where the demo's year is not one it settles (a monthly
+    index), by (policy, component): e.g. `{("mycounty", "monthly_index"): ("2024-11", "2024-12")}`."""
 
     rows: Rows
     examples: tuple[tuple[str, str], ...] = ()
+    periods: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 @hookspec

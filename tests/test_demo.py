@@ -1,5 +1,6 @@
-"""The demo: the installed plugins' counties generated, imported, settled for 2024 and read back
-over GraphQL; and built as well with a plugin left out."""
+"""The demo: the installed plugins' counties generated, imported, settled for 2024 (Changting's
+monthly grid index for each month of it) and read back over GraphQL; and built as well with a
+plugin left out."""
 import time
 from pathlib import Path
 from decimal import Decimal
@@ -17,7 +18,8 @@ from countypay.models import Fund, IndicatorValue, Institution, ServiceCount, Se
 from countypay.plugins.chengwu.demo import cell
 from countypay.policy import ROLES
 
-COUNTIES = {"suixi", "haiyan", "deqing", "chengwu", "huangyuan"}  # of the bundled plugins
+COUNTIES = {"suixi", "haiyan", "deqing", "chengwu", "huangyuan", "changting"}  # of the bundled plugins
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,8 @@ def gql(prepared):
     return run
 
 
-def run_of(gql, county, component, fields):
-    nodes = gql(f'{{ settlements(county: "{county}", component: "{component}", period: "2024") '
+def run_of(gql, county, component, fields, period="2024"):
+    nodes = gql(f'{{ settlements(county: "{county}", component: "{component}", period: "{period}") '
                 f'{{ nodes {{ id {fields} }} }} }}')["settlements"]["nodes"]
     assert len(nodes) == 1, nodes
     return nodes[0]
@@ -53,11 +55,16 @@ def run_of(gql, county, component, fields):
 def test_first_start_imports_and_settles_every_component(prepared):
     _, _, report = prepared
     assert set(report.counties) == COUNTIES
-    assert report.imported and report.rows["units"] == 232 and report.rows["counties"] == 5
+    assert report.imported and report.rows["units"] == 232 + 54 and report.rows["counties"] == 6
     assert report.refused == []
-    assert sorted((c, p, k) for c, p, k, _ in report.settled) == sorted(demo.components(report.counties))
-    assert {(c, p) for c, p, _ in demo.components(report.counties)} >= {
-        ("suixi", "suixi"), ("haiyan", "haiyan"), ("deqing", "deqing"), ("huangyuan", "qinghai")}
+    runs = demo.components(report.counties, report.periods)
+    assert sorted(s[:4] for s in report.settled) == sorted(runs)
+    assert {(c, p) for c, p, _, _ in runs} >= {
+        ("suixi", "suixi"), ("haiyan", "haiyan"), ("deqing", "deqing"), ("huangyuan", "qinghai"),
+        ("chengwu", "chengwu"), ("changting", "changting")}
+    assert report.periods == {("changting", "grid_index"): tuple(MONTHS)}  # monthly: every month of the year
+    assert sorted(per for c, p, k, per in runs if k == "grid_index") == MONTHS
+    assert {per for c, p, k, per in runs if k != "grid_index"} == {"2024"}
 
 
 def test_suixi_has_232_units_each_with_a_five_role_team(gql):
@@ -183,11 +190,15 @@ def test_deqing_communities_retain_part_of_their_surplus(gql):
 
 
 def test_chengwu_indicators_with_2023_values_and_attainment_against_2024_targets(gql):
-    rows = gql('{ indicatorValues(county: "chengwu", first: 100) { nodes { period value text '
+    """The county's 2023 values as the seed prints them; the general hospital's 2024 values, and
+    its 2023 value of the trend indicator #32, whose 2023 cell the seed fills with a trend word."""
+    rows = gql('{ indicatorValues(county: "chengwu", first: 100) { nodes { entity period value text '
                'indicator { code unit direction targets { year value text } } '
                'attainment { target meetsTarget } } } }')["indicatorValues"]["nodes"]
-    by = {(r["indicator"]["code"], r["period"]): r for r in rows}
-    assert len(rows) == 63 and {p for _, p in by} == {"2023", "2024"}
+    assert len(rows) == 31 + 32 + 1
+    assert {(r["entity"], r["period"]) for r in rows} == {("county", "2023"), ("CH01", "2023"), ("CH01", "2024")}
+    assert [r["indicator"]["code"] for r in rows if r["entity"] == "CH01" and r["period"] == "2023"] == ["chengwu_32"]
+    by = {(r["indicator"]["code"], r["period"]): r for r in rows if r["entity"] != "CH01" or r["period"] == "2024"}
     cmi = by[("chengwu_12", "2023")]
     assert cmi["value"] == "0.88" and cmi["indicator"]["direction"] == "higher"
     assert [(t["year"], t["value"]) for t in cmi["indicator"]["targets"]] == [
@@ -199,6 +210,7 @@ def test_chengwu_indicators_with_2023_values_and_attainment_against_2024_targets
     assert (by[("chengwu_08", "2023")]["value"], by[("chengwu_08", "2023")]["text"]) == (None, "是")
     assert (by[("chengwu_27", "2023")]["value"], by[("chengwu_27", "2023")]["text"]) == (None, "92%、95%")
     assert ("chengwu_32", "2023") not in by  # the seed prints the trend word 逐年提高 there, no value
+    assert by[("chengwu_32", "2024")]["text"] == "62.5%"
     assert [t["text"] for t in by[("chengwu_32", "2024")]["indicator"]["targets"]] == ["逐年提高"] * 3
     now = [r for (code, period), r in by.items() if period == "2024" and r["value"] is not None]
     assert all(r["attainment"]["target"] is not None for r in now)
@@ -217,12 +229,104 @@ def test_cells_keep_their_text_and_a_number_by_their_type():
     assert cell("逐年提高", "trend") is None and cell("逐年提高", "trend", target=True) == (None, "逐年提高")
 
 
+def test_chengwu_general_hospital_graded_on_the_32_indicators(gql):
+    """24 of 32 met at 100/32 points each: 75.00, graded 合格; #32 rose from the 60.8 % of 2023."""
+    run = run_of(gql, "chengwu", "assessment", """
+        hospital: lines(entity: "CH01", first: 100) { totalCount nodes { code value trace } }
+        county: lines(entity: "county") { nodes { code value } }
+        flags { code }""")
+    lines = {n["code"]: n for n in run["hospital"]["nodes"]}
+    assert run["hospital"]["totalCount"] == 32 * 2 + 2
+    unmet = sorted(code[:-4] for code, n in lines.items() if code.endswith(".met") and n["value"] == "0")
+    assert unmet == ["i02", "i09", "i14", "i16", "i17", "i19", "i23", "i25"]
+    assert lines["i01.met"]["trace"]["inputs"] == {"value": "37.4%", "target": "37.1%"}
+    assert (lines["i01.points"]["value"], lines["i02.points"]["value"]) == ("3.13", "0.00")  # 3.125, shown
+    assert lines["i32.met"]["value"] == "1" and lines["i32.met"]["trace"]["inputs"]["previous"] == "60.8%"
+    assert lines["score"]["value"] == "75.00"
+    assert lines["grade"]["value"] == "60.00" and lines["grade"]["trace"]["result"]["grade"] == "合格"
+    assert {n["code"]: n["value"] for n in run["county"]["nodes"]} == {"entities": "1", "mean_score": "75.00"}
+    assert run["flags"] == []
+
+
+def test_chengwu_project_plan_against_2024_disbursements(gql):
+    """The seed's 4,100 万 plan; in 2024 the talent programme's county money came 15 万 short."""
+    run = run_of(gql, "chengwu", "project_funds", """
+        county: lines(entity: "county", first: 100) { nodes { code value } }
+        talent: lines(entity: "talent", first: 100) { nodes { code value } }
+        flags { entity code severity }""")
+    county = {n["code"]: Decimal(n["value"]) for n in run["county"]["nodes"]}
+    assert (county["planned"], county["planned.province"], county["planned.county"]) == (41_000_000, 20_000_000,
+                                                                                          21_000_000)
+    assert (county["planned.2024"], county["disbursed.2024"]) == (19_000_000, 18_850_000)
+    assert county["execution.2024"] == Decimal("0.9921") and county["execution"] == Decimal("0.4598")
+    assert (county["share.province"], county["share.county"]) == (Decimal("0.4878"), Decimal("0.5122"))
+    talent = {n["code"]: Decimal(n["value"]) for n in run["talent"]["nodes"]}
+    assert talent["execution.2024"] == Decimal("0.9500") and talent["execution.2024.county"] == Decimal("0.9167")
+    assert sorted((f["entity"], f["code"], f["severity"]) for f in run["flags"]) == [
+        ("county", "share.county.stated", "info"), ("county", "share.province.stated", "info"),
+        ("talent", "disbursed.2024.below_plan", "warning"), ("talent", "disbursed.2024.county.below_plan", "warning")]
+
+
+def test_changting_grids_ranked_in_december(gql):
+    """54 grids indexed; G08 and G32 tie on the shown 96.83 and share rank 6, the next is 8."""
+    run = run_of(gql, "changting", "grid_index", """
+        rank: lines(code: "rank", first: 100) { nodes { entity value trace } }
+        index: lines(code: "index", first: 100) { nodes { entity value } }
+        county: lines(entity: "county") { nodes { code value } }""", period="2024-12")
+    index = {n["entity"]: Decimal(n["value"]) for n in run["index"]["nodes"]}
+    rank = {n["entity"]: int(n["value"]) for n in run["rank"]["nodes"]}
+    assert {n["code"]: n["value"] for n in run["county"]["nodes"]} == {"grids": "54", "indexed": "54"}
+    assert all(rank[g] == 1 + sum(v > index[g] for v in index.values()) for g in index)
+    top = sorted(rank, key=lambda g: (rank[g], g))[:9]
+    assert [(g, rank[g]) for g in top] == [("G16", 1), ("G09", 2), ("G51", 3), ("G39", 4), ("G40", 5), ("G08", 6),
+                                           ("G32", 6), ("G17", 8), ("G06", 9)]
+    assert index["G16"] == Decimal("97.86") and index["G08"] == index["G32"] == Decimal("96.83")
+    assert {n["entity"]: n["trace"]["result"]["tied_with"] for n in run["rank"]["nodes"]}["G08"] == ["G32"]
+
+
+def test_changting_teams_points_and_bonus(gql):
+    """Two teams short of a role; four redemptions asked beyond the balance refused; the bonus for
+    exactly the households compliant in every month of 2023."""
+    teams = run_of(gql, "changting", "teams", """
+        county: lines(entity: "county") { nodes { code value } }
+        flags { entity code }""")
+    assert {n["code"]: n["value"] for n in teams["county"]["nodes"]} == {"teams": "10", "conformant_teams": "8"}
+    assert sorted((f["entity"], f["code"]) for f in teams["flags"]) == [
+        ("T02", "specialist_days"), ("T04", "not_conformant"), ("T06", "specialist_days"), ("T06", "specialist_days"),
+        ("T09", "not_conformant")]
+
+    points = run_of(gql, "changting", "health_points", """
+        household: lines(entity: "H0007") { nodes { code value } }
+        county: lines(entity: "county", first: 20) { nodes { code value } }
+        flags { entity code }""")
+    assert {n["code"]: n["value"] for n in points["household"]["nodes"]} == {
+        "opening": "107", "earned": "90", "redeemed": "100", "refused": "1", "closing": "97"}
+    county = {n["code"]: Decimal(n["value"]) for n in points["county"]["nodes"]}
+    assert county["accounts"] == 240 and county["refused"] == 4
+    assert county["points.opening"] + county["points.issued"] - county["points.redeemed"] \
+        == county["points.outstanding"]
+    assert county["cost"] == sum(county[f"cost.{k}"] for k in ("medical", "product", "daily", "filial_care"))
+    assert county["cost.filial_care"] > 0
+    assert sorted(f["entity"] for f in points["flags"]) == ["H0007", "H0010", "H0095", "H0145"]
+
+    rows = dict(demo.demo_data())["changting"].rows.tables
+    missed = {r["household"] for r in rows["household_compliance"]
+              if r["month"].startswith("2023") and not r["compliant"]}
+    bonus = run_of(gql, "changting", "reimbursement_bonus", """
+        eligible: lines(code: "eligible", first: 300) { nodes { entity value } }
+        county: lines(entity: "county") { nodes { code value amount } }""")
+    eligible = {n["entity"] for n in bonus["eligible"]["nodes"] if n["entity"] != "county" and n["value"] == "1"}
+    assert eligible == {r["code"] for r in rows["households"]} - missed and len(eligible) == 133
+    county = {n["code"]: n for n in bonus["county"]["nodes"]}
+    assert county["households"]["value"] == "240" and county["eligible"]["value"] == "133"
+    assert county["bonus"]["amount"] == "17147.61"
+
+
 def test_every_component_has_a_run_and_the_runs_balance(prepared, gql):
     runs = gql('{ settlements(first: 100) { nodes { county { code } policy component period '
                'totalsByCode { key amount } } } }')["settlements"]["nodes"]
-    assert sorted((r["county"]["code"], r["policy"], r["component"]) for r in runs) == \
-        sorted(demo.components(prepared[2].counties))
-    assert all(r["period"] == "2024" for r in runs)
+    assert sorted((r["county"]["code"], r["policy"], r["component"], r["period"]) for r in runs) == \
+        sorted(demo.components(prepared[2].counties, prepared[2].periods))
     totals = {(r["county"]["code"], r["component"], t["key"]): Decimal(t["amount"])
               for r in runs for t in r["totalsByCode"]}
     assert totals[("suixi", "public_health", "total")] + totals[("suixi", "public_health", "effect.undistributed")] \
@@ -235,8 +339,9 @@ def test_every_component_has_a_run_and_the_runs_balance(prepared, gql):
 def test_the_generator_is_deterministic(tmp_path):
     first = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "a")}
     second = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "b")}
-    assert first == second and len(first) == 15
-    assert {"transfers.csv", "tasks.csv", "parameter_overrides.csv"} <= set(first)
+    assert first == second and len(first) == 27
+    assert {"transfers.csv", "tasks.csv", "parameter_overrides.csv", "project_plan.csv", "team_members.csv",
+            "household_compliance.csv", "points_events.csv"} <= set(first)
     other = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "c", seed=7)}
     assert other["indicator_values.csv"] != first["indicator_values.csv"]
 
@@ -268,14 +373,28 @@ def test_a_second_start_reuses_the_file(prepared, monkeypatch):
         again.dispose()
 
 
-def test_the_demo_settles_without_warnings(prepared):
-    """Every flag of the demo's runs is informational but Huangyuan's two late errors, which the
-    demo shows on purpose: three years of insurance history reach the settlement, and the
-    village share meets its 48 %."""
+def test_the_demo_settles_without_warnings_but_those_it_shows(prepared):
+    """Every flag of the demo's runs is informational but those the demo shows on purpose:
+    Huangyuan's two late transfers, Chengwu's talent programme behind its 2024 plan, Changting's
+    two teams short of a role and two specialists short of their days, and four redemptions
+    refused. Three years of insurance history reach the settlement, and the village share meets
+    its 48 %."""
     _, _, report = prepared
     assert sorted((p, k, f["entity"], f["code"], f["severity"]) for p, k, f in report.flags
-                  if f["severity"] != "info") == [("qinghai", "transfers", "internal_scheme", "late", "error"),
-                                                  ("qinghai", "transfers", "prefecture_to_county", "late", "error")]
+                  if f["severity"] != "info") == [
+        ("changting", "health_points", "H0007", "refused", "warning"),
+        ("changting", "health_points", "H0010", "refused", "warning"),
+        ("changting", "health_points", "H0095", "refused", "warning"),
+        ("changting", "health_points", "H0145", "refused", "warning"),
+        ("changting", "teams", "T02", "specialist_days", "warning"),
+        ("changting", "teams", "T04", "not_conformant", "warning"),
+        ("changting", "teams", "T06", "specialist_days", "warning"),
+        ("changting", "teams", "T06", "specialist_days", "warning"),
+        ("changting", "teams", "T09", "not_conformant", "warning"),
+        ("chengwu", "project_funds", "talent", "disbursed.2024.below_plan", "warning"),
+        ("chengwu", "project_funds", "talent", "disbursed.2024.county.below_plan", "warning"),
+        ("qinghai", "transfers", "internal_scheme", "late", "error"),
+        ("qinghai", "transfers", "prefecture_to_county", "late", "error")]
     assert not any("history" in f["message"] for _, _, f in report.flags)
 
 
@@ -319,14 +438,15 @@ def test_the_demo_builds_with_a_plugin_left_out(engine, leave_out, prepared):
     plugin's rows are its own, whatever else is installed."""
     leave_out("suixi")
     report = demo.build(engine)
-    assert set(report.counties) == COUNTIES - {"suixi"} and report.imported and "units" not in report.rows
+    assert set(report.counties) == COUNTIES - {"suixi"} and report.imported and report.rows["units"] == 54
     assert report.refused == []
-    assert sorted((c, p, k) for c, p, k, _ in report.settled) == sorted(demo.components(report.counties))
-    assert {p for _, p, _, _ in report.settled} >= {"haiyan", "deqing", "qinghai"}
+    assert sorted(s[:4] for s in report.settled) == sorted(demo.components(report.counties, report.periods))
+    assert {p for _, p, _, _, _ in report.settled} >= {"haiyan", "deqing", "qinghai", "chengwu", "changting"}
     assert not any('"suixi"' in query for _, query in report.examples)
 
     def hashes(e):
         with Session(e) as s:
-            return {(run.policy, run.component): run.input_hash for run in s.exec(select(SettlementRun)).scalars()}
+            return {(run.policy, run.component, run.period): run.input_hash
+                    for run in s.exec(select(SettlementRun)).scalars()}
     alone, full = hashes(engine), hashes(prepared[1])
     assert alone and all(full[key] == h for key, h in alone.items())

@@ -14,6 +14,7 @@ an institution:
 Default parameters are in parameters.yaml, each dated and referenced to the seed or marked
 illustrative. Each component settles from the store: its module's docstring says what its
 `gather` reads (grids are the county's units; households are pseudonymous codes only).
+The demo county comes from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import bonus, grid_index, health_points, teams
+from .demo import countypay_demo  # noqa: F401  (hook implementation: the demo county, demo.py)
 
 POLICY = Policy(
     code="changting",

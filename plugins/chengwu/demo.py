@@ -1,13 +1,19 @@
 """Chengwu's demo county (the `countypay_demo` hook of hookspecs.py).
 
 The general hospital's medical community with the two county hospitals, 13 township and
-subdistrict centres and 286 village clinics (demo.yaml), and the county's indicators: for each
-indicator of the plugin's catalogue (catalogue.py) its 2023 value and 2024-2026 targets as the
-seed prints them, and a synthetic 2024 value (demo.yaml). A cell keeps its text as written, and
-a number where it has one, for reports that compare values with targets: percentages as shares
-of 1, numbers, per-mille figures, the first term of x:1 ratios; yes/no, two values in one cell
-and trends have none. The seed prints #32's 2023 value as the trend word 逐年提高, which is no
-value of a trend indicator (a value is a number): that cell stays out.
+subdistrict centres and 286 village clinics (demo.yaml), and what the two components read:
+
+- `assessment`: for each indicator of the plugin's catalogue (catalogue.py) the county's 2023
+  value and the 2024-2026 targets as the seed prints them, and the general hospital's synthetic
+  values of the demo year (demo.yaml), which the county assesses (POLICIES.md §6.1). A cell
+  keeps its text as written, and a number where it has one, for reports that compare values
+  with targets: percentages as shares of 1, numbers, per-mille figures, the first term of x:1
+  ratios; yes/no, two values in one cell and trends have none. The seed prints #32's 2023 value
+  as the trend word 逐年提高, which is no value of a trend indicator (a value is a number): that
+  cell stays out, and the hospital's own value of the year before (synthetic) is what its trend
+  is judged against.
+- `project_funds`: the seed's five tasks with their plan by year and source, and what was
+  disbursed up to the demo year (synthetic, one task's county money short).
 """
 from __future__ import annotations
 
@@ -26,6 +32,8 @@ from .catalogue import catalogue
 FIGURES = Path(__file__).with_name("demo.yaml")
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 BASELINE_YEAR = 2023  # the year of the catalogue's `value_2023`
+SOURCES = ("province", "county")  # the plan's sources with money (市县 and other are 0)
+WAN = 10000  # yuan in one 万
 
 
 def cell(text: str, kind: str, target: bool = False) -> Optional[tuple[Optional[Decimal], str]]:
@@ -72,21 +80,47 @@ def countypay_demo(seed: int, year: int) -> DemoData:
                      name_zh=f"{town}第{j}村卫生室", name_en=f"Village clinic CV{n:03d}", parent=centre)
 
     # The catalogue's indicators are the plugin's own (declared by the policy): values and targets only.
+    hospital = f["assessed"]
     for row in catalogue(date(year, 1, 1)):
-        for period, written in ((BASELINE_YEAR, row["value_2023"]), (2024, f["values_2024"][row["code"]])):
-            if (stored := cell(written, row["type"])) is not None:
-                rows.add("indicator_values", county=c, indicator=row["indicator"], entity="county",
-                         period=str(period), value=stored[0], text=stored[1])
+        if (stored := cell(row["value_2023"], row["type"])) is not None:
+            rows.add("indicator_values", county=c, indicator=row["indicator"], entity="county",
+                     period=str(BASELINE_YEAR), value=stored[0], text=stored[1])
+        for period, written in ((year - 1, f["values_2023"].get(row["code"])), (year, f["values_2024"][row["code"]])):
+            if written is None:
+                continue
+            if (stored := cell(written, row["type"])) is None:
+                raise ValueError(f"the {hospital} value of {row['code']}, {written!r}, is no {row['type']} value")
+            rows.add("indicator_values", county=c, indicator=row["indicator"], entity=hospital,
+                     period=str(period), value=stored[0], text=stored[1])
         for y, target in sorted(row["targets"].items()):
             if (stored := cell(target, row["type"], target=True)) is None:
                 raise ValueError(f"the catalogue's {y} target of {row['code']}, {target!r}, is no {row['type']} target")
             rows.add("indicator_targets", indicator=row["indicator"], county=c, year=int(y), value=stored[0],
                      text=stored[1])
-    # Still to add here, as each component's `gather` reads them: for `assessment`, the levels it
-    # grades (the general hospital, its branches, the central village clinics) with their own
-    # indicator texts; for `project_funds`, the plan and disbursements by task, year and source.
-    # Until then the demo reports both components as not settled.
-    return DemoData(rows, examples=((
-        "Chengwu's performance indicators in 2024 against the year's targets",
-        '{ indicatorValues(county: "chengwu", period: "2024", first: 32) {\n'
-        '    nodes { indicator { code nameZh unit direction } value text attainment { target meetsTarget } } } }'),))
+    # The project: each year's amount split province:county in the task's ratio, in yuan.
+    for t in f["project"]:
+        rows.add("project_tasks", county=c, code=t["code"], name_zh=t["name_zh"], name_en=t["name_en"])
+        for y, amount in sorted(t["years"].items()):
+            short = f["disbursed_short"].get(y, {}).get(t["code"], {})
+            for source, yuan in zip(SOURCES, apportion(amount * WAN, [t[s] for s in SOURCES])):
+                rows.add("project_plan", county=c, task=t["code"], year=y, source=source, amount=money(yuan))
+                if y <= year:
+                    paid = short[source] * WAN if source in short else yuan
+                    rows.add("project_disbursements", county=c, task=t["code"], year=y, source=source,
+                             amount=money(paid))
+    return DemoData(rows, examples=(
+        ("Chengwu's performance indicators in 2024 against the year's targets",
+         f'{{ indicatorValues(county: "chengwu", period: "{year}", first: 32) {{\n'
+         '    nodes { entity indicator { code nameZh unit direction } value text\n'
+         '      attainment { target meetsTarget } } } }'),
+        (f"Chengwu's general hospital graded on the 32 indicators for {year}, and the project's money spent",
+         f'{{ assessment: settlements(county: "chengwu", component: "assessment", period: "{year}") {{\n'
+         f'    nodes {{ score: lines(entity: "{hospital}", code: "score") {{ nodes {{ value }} }}\n'
+         f'      grade: lines(entity: "{hospital}", code: "grade") {{ nodes {{ value trace }} }} }} }}\n'
+         f'  project: settlements(county: "chengwu", component: "project_funds", period: "{year}") {{\n'
+         f'    nodes {{ lines(entity: "county", code: "execution.{year}") {{ nodes {{ value trace }} }} }} }} }}'),
+    ))
+
+
+def money(yuan: int) -> Decimal:
+    return Decimal(yuan).quantize(Decimal("0.01"))

@@ -6,9 +6,10 @@ is the sum of what the installed plugins contribute. Every start asks them (it t
 when the file lacks any of their counties, the rows of the plugins whose counties are missing are
 written as one bundle (bundle.py) and imported through `import_bundle` like any county's bundle.
 Then every component with a `gather` of every installed policy whose county is a demo county is
-settled for the demo year, unless its run is stored already, and the file is served. So a
-plugin installed later joins the demo on the next start, and one uninstalled leaves the others
-as they were.
+settled for the demo year (or for the periods its plugin's `DemoData.periods` names, as a
+monthly index needs), unless its run is stored already, and the file is served. So a plugin
+installed later joins the demo on the next start, and one uninstalled leaves the others as they
+were.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -37,26 +38,33 @@ __all__ = ["SEED", "YEAR", "Prepared", "build", "components", "prepare_demo", "r
 
 @dataclass
 class Prepared:
-    """What a start did: the demo's counties, whether it imported (rows per table), the runs
-    settled now, the components it could not settle and why, the flags of the runs, and the
-    plugins' example queries."""
+    """What a start did: the demo's counties and the periods the plugins settle a component in
+    (beside the year), whether it imported (rows per table), the runs settled now, the
+    components it could not settle and why, the flags of the runs, and the plugins' example
+    queries."""
 
     counties: list[str] = field(default_factory=list)
+    periods: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (policy, component): periods
     imported: bool = False
     rows: dict[str, int] = field(default_factory=dict)
-    settled: list[tuple[str, str, str, int]] = field(default_factory=list)  # county, policy, component, run id
-    refused: list[tuple[str, str, str, str]] = field(default_factory=list)  # county, policy, component, why
+    # (county, policy, component, period, run id) settled, and (…, period, why) not
+    settled: list[tuple[str, str, str, str, int]] = field(default_factory=list)
+    refused: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     flags: list[tuple[str, str, dict]] = field(default_factory=list)  # policy, component, flag
     examples: list[tuple[str, str]] = field(default_factory=list)  # title, GraphQL query
     seconds: float = 0.0
 
 
-def components(counties: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(county, policy, component) of every component with a `gather` of every installed policy
-    whose county is one of `counties`."""
-    wanted = set(counties)
-    return [(p.county, p.code, c.code) for p in sorted(registry().policies.values(), key=lambda p: p.code)
-            if p.county in wanted for c in p.components if c.gather is not None]
+def components(counties: Iterable[str], periods: Mapping[tuple[str, str], Sequence[str]] | None = None,
+               year: int = YEAR) -> list[tuple[str, str, str, str]]:
+    """(county, policy, component, period) of every run the demo makes: each component with a
+    `gather` of every installed policy whose county is one of `counties`, in the periods that
+    `periods` names for its (policy, component), else in `year`."""
+    wanted, periods = set(counties), periods or {}
+    return [(p.county, p.code, c.code, period)
+            for p in sorted(registry().policies.values(), key=lambda p: p.code) if p.county in wanted
+            for c in p.components if c.gather is not None
+            for period in periods.get((p.code, c.code), (str(year),))]
 
 
 def _progress(console: Console) -> Progress:
@@ -71,6 +79,7 @@ def build(engine: Engine, console: Console | None = None, report: Prepared | Non
     report = report if report is not None else Prepared()
     contributed = demo_data(seed, year)
     report.examples = [example for _, data in contributed for example in data.examples]
+    report.periods = {key: tuple(p) for _, data in contributed for key, p in data.periods.items()}
     report.counties = sorted({c for _, data in contributed for c in data.rows.codes("counties")})
     with Session(engine) as session:
         stored = set(session.exec(select(County.code)).scalars())
@@ -85,29 +94,28 @@ def build(engine: Engine, console: Console | None = None, report: Prepared | Non
             report.rows = import_bundle(engine, Path(tmp), lambda table, n: bar.advance(task), actor="demo")
             bar.update(task, completed=len(report.rows))
         report.imported = True
-    period = str(year)
     todo = []
     with Session(engine) as session:
-        for county, policy, component in components(report.counties):
+        for county, policy, component, period in components(report.counties, report.periods, year):
             cid = session.exec(select(County.id).where(County.code == county)).scalars().first()
             if latest_run(session, cid, policy, component, period) is None:
-                todo.append((county, policy, component))
+                todo.append((county, policy, component, period))
     if todo:
         with _progress(console) as bar:
-            task = bar.add_task(f"settling {period}", total=len(todo))
-            for county, policy, component in todo:
+            task = bar.add_task(f"settling {year}", total=len(todo))
+            for county, policy, component, period in todo:
                 bar.update(task, description=f"settling {county} {policy}.{component} {period}")
                 with Session(engine) as session:
                     try:
                         run = settle(session, county, policy, component, period, user="demo")
                     except (InputError, NotFound) as e:  # the plugin's demo data does not fit its rule
-                        report.refused.append((county, policy, component, str(e)))
+                        report.refused.append((county, policy, component, period, str(e)))
                     else:
                         session.commit()
-                        report.settled.append((county, policy, component, run.id))
+                        report.settled.append((county, policy, component, period, run.id))
                         report.flags += [(policy, component, f) for f in run.flags or []]
                 bar.advance(task)
-            bar.update(task, description=f"settled {len(report.settled)} components for {period}")
+            bar.update(task, description=f"settled {len(report.settled)} runs for {year}")
     return report
 
 
@@ -153,11 +161,11 @@ def run_demo(db: Path, host: str, port: int) -> None:
     if report.imported:
         console.print(f"imported {sum(report.rows.values())} rows in {len(report.rows)} tables", highlight=False)
     if report.settled:
-        console.print(f"settled {len(report.settled)} components for {YEAR}", highlight=False)
+        console.print(f"settled {len(report.settled)} runs for {YEAR}", highlight=False)
     else:
         console.print(f"reusing the stored data and settlements ({', '.join(report.counties)})", highlight=False)
-    for county, policy, component, why in report.refused:
-        console.print(f"[red]not settled[/red] {county} {policy}.{component}: {why}", highlight=False)
+    for county, policy, component, period, why in report.refused:
+        console.print(f"[red]not settled[/red] {county} {policy}.{component} {period}: {why}", highlight=False)
     for (policy, component, severity, code), found in summarise(report.flags).items():
         more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
         console.print(f"[yellow]{severity}[/yellow] {policy}.{component} {found[0]['entity']} {code}: "
