@@ -22,7 +22,8 @@ def test_the_county_teams_round_runs_as_written(tmp_path, monkeypatch):
     (tmp_path / "tests").symlink_to(ROOT / "tests")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'countypay.db'}")
     steps = commands("county-teams.md")
-    assert [s.split()[1] for s in steps] == ["db", "load", "parameter", "settle", "approve", "token", "token", "db"]
+    assert [s.split()[1] for s in steps] == ["db", "load", "parameter", "settle", "load", "settle", "load", "settle",
+                                             "settle", "approve", "token", "token", "db"]
     outputs = []
     for step in steps:
         argv = shlex.split(step)
@@ -31,12 +32,12 @@ def test_the_county_teams_round_runs_as_written(tmp_path, monkeypatch):
         assert result.exit_code == 0, (step, result.output)
         outputs.append(result.output)
     assert "risk_fund_rate" in outputs[2]
-    assert "run 1" in outputs[3] and "approved by Head of finance" in outputs[4]
+    assert "run 1" in outputs[3] and "approved by Head of finance" in outputs[9]
     assert outputs[0].strip() == f"created the database at sqlite:///{tmp_path / 'countypay.db'} (schema " \
                                  f"{outputs[0].strip().split('(schema ')[-1]}"
-    secret = outputs[5].strip().splitlines()[-1]
+    secret = outputs[10].strip().splitlines()[-1]
     assert secret.startswith("cp_")
-    assert "│ 1  │ county │ haiyan" in outputs[6] and secret not in outputs[6]
+    assert "│ 1  │ county │ haiyan" in outputs[11] and secret not in outputs[11]
     assert (tmp_path / "backups" / "countypay-2024-12-31.db").stat().st_size > 0
 
 
