@@ -1,23 +1,22 @@
-"""The web application: GraphQL (with GraphiQL in the browser) on Starlette."""
+"""The web application on Starlette: GraphQL (GraphiQL in a browser), the exports and the console."""
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from pathlib import Path
+from urllib.parse import parse_qs
 
 from cross_web import HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from sqlalchemy.exc import DBAPIError
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
-from .auth import ANONYMOUS, Viewer, viewer_for
+from . import console
+from .auth import ANONYMOUS, Viewer, cookie_token, same_origin, viewer_for
 from .exports import routes as export_routes
 
 
@@ -26,10 +25,6 @@ class Settings:
     public_read: bool = False  # anonymous callers read as a supervisor (the demo on localhost)
     introspection: bool = True
     max_body: int = 256 * 1024  # bytes of a request body
-    # A node_modules folder with GraphiQL's packages (graphiql, react, react-dom, js-cookie,
-    # @graphiql/plugin-explorer at the versions strawberry's page names): GraphiQL then loads
-    # from this server instead of unpkg.com, for networks that cannot reach it.
-    graphiql_assets: str | None = None
 
 
 JSON = "application/json"
@@ -69,7 +64,7 @@ def media_type(accept: str | None) -> str | None:
 
 
 # Stable codes for errors answered before GraphQL runs; other statuses use their HTTP name.
-_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 413: "TOO_LARGE"}
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 413: "TOO_LARGE"}
 
 
 def _graphql_error(status: int, code: str | None, message: str, media: str = JSON,
@@ -84,15 +79,36 @@ class BodyTooLarge(ValueError):
     """A body without Content-Length grew past the limit while it was read."""
 
 
+def runs_graphql(scope) -> bool:
+    """Whether a request to /graphql would run an operation (a GET without `query` only opens
+    GraphiQL)."""
+    if scope["path"] != "/graphql":
+        return False
+    return scope["method"] != "GET" or "query" in parse_qs(scope.get("query_string", b"").decode("latin-1"))
+
+
+def cookie_refusal(scope, headers: dict[str, str]) -> str | None:
+    """Why a request may not act on the sign-in cookie. A browser sends the cookie by itself, so
+    GraphQL takes it only on a JSON POST from this server's own pages: a form or link of another
+    site can send neither (the cookie's SameSite=Strict keeps it off cross-site requests too)."""
+    media = headers.get("content-type", "").split(";")[0].strip().lower()
+    if scope["method"] != "POST" or media != JSON:
+        return "a signed-in browser sends GraphQL as a JSON POST (or send Authorization: Bearer instead)"
+    if not same_origin(headers, scope.get("scheme", "http")):
+        return "a request from another site may not use this server's sign-in"
+    return None
+
+
 class Guard:
-    """ASGI middleware: refuses oversized bodies and unknown tokens, names the viewer, and closes
-    the request's database sessions when the response is done."""
+    """ASGI middleware: refuses oversized bodies and unknown tokens, names the viewer (from the
+    Authorization header, else the console's sign-in cookie), and closes the request's database
+    sessions when the response is done. Static files pass straight through."""
 
     def __init__(self, app, engine: Engine, settings: Settings):
         self.app, self.engine, self.settings = app, engine, settings
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
         from .schema.context import close_sessions, track_sessions
 
@@ -111,18 +127,30 @@ class Guard:
     async def guarded(self, scope, receive, send, headers: dict[str, str], media: str):
         from .schema.context import open_session
 
+        authorization, by_cookie = headers.get("authorization"), False
+        secret = None if authorization else cookie_token(headers.get("cookie"))
+        if secret and runs_graphql(scope):
+            refusal = cookie_refusal(scope, headers)
+            if refusal:
+                return await _graphql_error(403, "FORBIDDEN", refusal, media)(scope, receive, send)
+            authorization, by_cookie = f"Bearer {secret}", True
+        elif secret and same_origin(headers, scope.get("scheme", "http")):  # pages, GraphiQL, exports
+            authorization, by_cookie = f"Bearer {secret}", True
         session = open_session(self.engine)  # the request's one session: the token, then the query
         try:
-            viewer = viewer_for(session, headers.get("authorization"))
+            viewer = viewer_for(session, authorization)
         except DBAPIError:
             return await _graphql_error(503, "UNAVAILABLE", "the database is not available; try again shortly",
                                         media)(scope, receive, send)
+        lapsed = viewer is None and by_cookie and not scope["path"].startswith(("/graphql", "/export/"))
+        if lapsed:
+            viewer = ANONYMOUS  # a page offers to sign in again
         if viewer is None:
             return await _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked",
                                         media)(scope, receive, send)
         if viewer is ANONYMOUS and self.settings.public_read:
             viewer = Viewer("supervisor", name="anonymous (public read)")
-        scope.setdefault("state", {}).update(viewer=viewer, session=session)
+        scope.setdefault("state", {}).update(viewer=viewer, session=session, signed_in=by_cookie and not lapsed)
         received = 0
 
         async def limited_receive():
@@ -146,8 +174,7 @@ class GraphQLApp(GraphQL):
         from .schema import build
 
         super().__init__(build(introspection=settings.introspection), graphql_ide="graphiql")
-        self.engine = engine
-        self.local_assets = settings.graphiql_assets is not None
+        self.engine, self.public_read = engine, settings.public_read
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -172,10 +199,7 @@ class GraphQLApp(GraphQL):
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        html = self.graphql_ide_html
-        if self.local_assets:  # same files, so the page's integrity hashes still hold
-            html = html.replace(CDN, request.scope.get("root_path", "") + ASSETS)
-        return HTMLResponse(html)
+        return console.graphiql_page(request, self.public_read)
 
     async def get_context(self, request: Request, response):
         from .schema.context import Context
@@ -207,43 +231,15 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-CDN, ASSETS = "https://unpkg.com/", "/graphiql-assets/"
-
-
-def asset_files(folder: str):
-    """Serves `name@version/file` (the CDN's URL form) from a node_modules folder, only when the
-    installed package has that version."""
-    root = Path(folder).resolve()
-
-    def asset(request: Request) -> Response:
-        found = re.fullmatch(r"((?:@[\w.-]+/)?[\w.-]+)@([\w.+-]+)/(.+)", request.path_params["path"])
-        if found:
-            name, version, rest = found.groups()
-            package = (root / name).resolve()
-            file = (package / rest).resolve()
-            if package.is_relative_to(root) and file.is_relative_to(package) and file.is_file():
-                try:
-                    installed = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
-                except (OSError, ValueError, KeyError, TypeError):
-                    installed = None
-                if installed == version:
-                    return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
-        return _graphql_error(404, "NOT_FOUND", "no such asset")
-
-    return asset
-
-
 def create_app(engine: Engine, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     graphql = GraphQLApp(engine, settings)
     routes = [
-        Route("/", lambda r: RedirectResponse("/graphql")),
         Route("/health", health),
         Route("/graphql", graphql),
         *export_routes,
+        *console.routes(settings.public_read),
     ]
-    if settings.graphiql_assets is not None:
-        routes.append(Route(ASSETS + "{path:path}", asset_files(settings.graphiql_assets)))
     app = Starlette(routes=routes)
     app.state.engine = engine
     return Guard(app, engine, settings)
@@ -259,8 +255,7 @@ def from_environment():
 
     env = os.environ
     settings = Settings(public_read=env.get("COUNTYPAY_SERVE_PUBLIC_READ") == "1",
-                        introspection=env.get("COUNTYPAY_SERVE_INTROSPECTION", "1") == "1",
-                        graphiql_assets=env.get("COUNTYPAY_SERVE_GRAPHIQL_ASSETS") or None)
+                        introspection=env.get("COUNTYPAY_SERVE_INTROSPECTION", "1") == "1")
     app = create_app(open_store(env["COUNTYPAY_SERVE_DB"], migrate=False), settings)
     # What is built by now (modules, schema, plugins) lives as long as the worker: keep it out
     # of every later collection, which then scans only what requests allocate.

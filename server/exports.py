@@ -1,8 +1,10 @@
 """Spreadsheet exports of settlements and indicator values (xlsx and CSV), for county finance staff.
 
-Access is the API's: the viewer `Guard` names; a county another viewer may not read looks the same
-as one that does not exist (404), and anonymous callers get 401. Figures stay exact: Decimal cells
-(written digit for digit) with a fixed number format, and plain decimal strings in CSV.
+Access is the API's: the viewer `Guard` names (from the Authorization header, or from the
+console's sign-in cookie, so that a link opened in a signed-in browser downloads); a county another
+viewer may not read looks the same as one that does not exist (404), and anonymous callers get 401.
+Figures stay exact: Decimal cells (written digit for digit) with a fixed number format, and plain
+decimal strings in CSV.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from starlette.routing import Route
 from .auth import Viewer
 from .host import registry
 from .attainment import Goals
+from .exports_compare import compare_runs
 from .models import County, Indicator, IndicatorValue, SettlementRun
 from .period import Period
 from .policy import UNITS
@@ -48,7 +51,8 @@ def _error(e: Refused) -> JSONResponse:
 def _viewer(request: Request) -> Viewer:
     viewer = request.state.viewer
     if viewer.role == "anonymous":
-        raise Refused(401, "UNAUTHENTICATED", "a token is needed to export county data (Authorization: Bearer …)")
+        raise Refused(401, "UNAUTHENTICATED", "a token is needed to export county data: sign in at /signin "
+                                              "(the console's cookie), or send Authorization: Bearer …")
     return viewer
 
 
@@ -115,14 +119,27 @@ def _sheet(title: str, block: list[tuple[str, str]], headers: list[str], rows: l
     return out.getvalue()
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as written: text that it would take for a formula (a
+    leading =, +, -, @, tab or carriage return) gets a leading apostrophe, as OWASP advises.
+    Numbers stay numbers: a negative amount is data, not a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (Decimal, int)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _csv(block: list[tuple[str, str]], headers: list[str], rows: Iterable[list[Any]]) -> bytes:
-    """CSV in UTF-8 with a BOM, so that Excel reads the Chinese right."""
+    """CSV in UTF-8 with a BOM, so that Excel reads the Chinese right; every text cell escaped."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerows(block)
-    w.writerow([])
-    w.writerow(headers)
-    w.writerows([["" if v is None else str(v) for v in row] for row in rows])
+    for row in (*block, (), headers, *rows):
+        w.writerow([csv_cell(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -219,4 +236,5 @@ def indicator_values(request: Request) -> Response:
 routes = [
     Route("/export/settlements/{id:int}.{fmt}", settlement),
     Route("/export/indicator-values.{fmt}", indicator_values),
+    Route("/export/compare/{a:int}-{b:int}.{fmt}", compare_runs),
 ]

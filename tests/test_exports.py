@@ -138,3 +138,32 @@ def test_stored_text_never_becomes_a_spreadsheet_formula():
     cells = [c for row in load_workbook(io.BytesIO(body)).active.iter_rows() for c in row if c.value]
     assert {c.value: c.data_type for c in cells}["=1+1"] == "s"
     assert {c.value: c.data_type for c in cells}['=HYPERLINK("x")'] == "s"
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(engine, tmp_path):
+    """Names and value texts that start like a formula are written with a leading apostrophe in
+    every CSV the server writes (OWASP's advice); numbers, negative ones too, stay numbers."""
+    import shutil
+    bundle = tmp_path / "hostile"
+    shutil.copytree(DATA / "haiyan-bundle", bundle)
+    (bundle / "counties.csv").write_text('code,province,name_zh,name_en,population\n'
+                                         'haiyan,zhejiang,"=HYPERLINK(""http://x"",""a"")",Haiyan,400\n')
+    (bundle / "indicators.csv").write_text("code,name_zh,name_en,unit,entity,period_kind\n"
+                                           "note,+cmd|' /C calc'!A0,Note,text,institution,year\n")
+    (bundle / "indicator_values.csv").write_text("county,indicator,entity,period,value,text\n"
+                                                 "haiyan,note,A,2024,,-2+3\nhaiyan,note,B,2024,,@SUM(1)\n"
+                                                 "haiyan,performance_score,A,2024,100,\n")
+    import_bundle(engine, bundle)
+    with Session(engine) as s:
+        run_id = settle(s, "haiyan", "haiyan", "work_equivalent", "2024").id
+        token = create_token(s, "supervisor")[1]
+        s.commit()
+    client = TestClient(create_app(engine, Settings()))
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in (f"/export/settlements/{run_id}.csv", "/export/indicator-values.csv?county=haiyan"):
+        text = client.get(path, headers=headers).content.decode("utf-8-sig")
+        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], cells
+        assert any(c.startswith("'=HYPERLINK(") for c in cells)
+    assert "'+cmd|' /C calc'!A0" in cells and "'-2+3" in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit()]

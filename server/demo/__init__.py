@@ -171,8 +171,8 @@ def run_demo(db: Path, host: str, port: int) -> None:
         console.print(f"[yellow]{severity}[/yellow] {policy}.{component} {found[0]['entity']} {code}: "
                       f"{found[0]['message']}{more}", highlight=False, markup=True)
     console.print(f"ready in {report.seconds:.1f} s", highlight=False)
-    url = f"http://{host}:{port}/graphql"
-    out.print(f"\ncountypay demo at {url} (GraphiQL in a browser)")
+    url = f"http://{host}:{port}/"
+    out.print(f"\ncountypay demo at {url} (the console in a browser; GraphiQL at {url}graphql)")
     out.print("Anyone who can reach this address reads every county without a token: it is a local demo.\n")
     for title, query in report.examples:
         out.print(f"# {title}")
