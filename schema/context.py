@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from strawberry.dataloader import DataLoader
 
-from countypay import models
+from countypay import approval, models
 from countypay.attainment import Goals
 from countypay.auth import Viewer
 
@@ -38,6 +38,15 @@ def _many(session_of: Callable[[], Session], model, column: str, order: str = "i
         for r in session_of().exec(select(model).where(col.in_(keys)).order_by(getattr(model, order))).scalars():
             grouped[getattr(r, column)].append(r)
         return [grouped.get(k, []) for k in keys]
+    return DataLoader(load_fn=load)
+
+
+def _chains(session_of: Callable[[], Session]) -> DataLoader:
+    """Each run's chain (approval.Chain): its steps, its county's levels, whether it is current."""
+    async def load(ids: list[int]) -> list[approval.Chain]:
+        runs = list(session_of().exec(select(models.SettlementRun).where(models.SettlementRun.id.in_(ids))).scalars())
+        chains = approval.chains(session_of(), runs)
+        return [chains[i] for i in ids]
     return DataLoader(load_fn=load)
 
 
@@ -76,6 +85,8 @@ class Context:
                 "populations": lambda: _many(s, models.UnitPopulation, "unit_id", "group"),
                 "targets": lambda: _many(s, models.IndicatorTarget, "indicator_id", "year"),
                 "lines": lambda: _many(s, models.SettlementLine, "run_id", "seq"),
+                "prefecture": lambda: _by_id(s, models.Prefecture),
+                "chain": lambda: _chains(s),
             }[name]()
         return self.loaders[name]
 
@@ -93,12 +104,22 @@ class Context:
                 raise error("UNAUTHENTICATED", "a county token is needed to change anything")
             raise error("FORBIDDEN", "this token may not change this county's data")
 
-    def county(self, code: str) -> models.County:
-        """A county by code; one the viewer may not read looks the same as one that is missing."""
+    def require_act(self, county_id: int) -> None:
+        """Acting in the approval chain: a token of a level (county, prefecture, supervisor) over the county."""
+        if not self.viewer.may_act(county_id):
+            if self.viewer.role == "anonymous":
+                raise error("UNAUTHENTICATED", "a token is needed to approve or send back settlements")
+            raise error("FORBIDDEN", "this token may not approve, send back or reopen settlements")
+
+    def county(self, code: str, runs: bool = False) -> models.County:
+        """A county by code; one the viewer may not read looks the same as one that is missing.
+        With `runs`, a county whose runs the viewer may see (an institution's own) will do."""
         row = self.session.exec(select(models.County).where(models.County.code == code)).scalars().first()
-        if row is None or not self.viewer.may_read(row.id):
+        if row is None or not (self.viewer.sees_runs(row.id) if runs else self.viewer.may_read(row.id)):
             if row is not None and self.viewer.role == "anonymous":
                 raise self.denied()
+            if row is not None and self.viewer.sees_runs(row.id):
+                raise error("FORBIDDEN", "this token reads only its institution's settlement lines")
             raise error("NOT_FOUND", f"no county {code!r}")
         return row
 
@@ -107,9 +128,9 @@ class Context:
             return error("UNAUTHENTICATED", "a token is needed to read county data (Authorization: Bearer …)")
         return error("FORBIDDEN", "this token may not read this county")
 
-    def restrict(self, stmt, county_column):
-        """Limit a query to the counties the viewer may read."""
-        ids = self.readable()
+    def restrict(self, stmt, county_column, runs: bool = False):
+        """Limit a query to the counties the viewer may read (with `runs`: whose runs it may see)."""
+        ids = self.viewer.run_counties() if runs else self.readable()
         return stmt if ids is None else stmt.where(county_column.in_(ids or {-1}))
 
 

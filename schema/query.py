@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from countypay import models, overrides, settle as engine
+from countypay import approval, comparison, models, overrides, settle as engine
 from countypay.canonical import jsonable, plain
 from countypay.errors import InputError
 from countypay.host import registry
@@ -22,7 +22,7 @@ from .context import Context, error
 from .pagination import Connection, paginate
 from .scalars import Exact, Period
 from .types import (AuditEvent, Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
-                    Province, SettlementRun, Unit, institution_list, ordered, unit_list)
+                    Prefecture, Province, SettlementRun, Unit, institution_list, ordered, prefecture_rows, unit_list)
 
 
 def ctx(info: Info) -> Context:
@@ -52,13 +52,13 @@ class CountyComparison:
     attainment: Attainment = strawberry.field(description="The county's value against the benchmark and the year's target.")
 
 
-@strawberry.type(description="A simulated line beside the latest stored run's line of the same entity and code.")
+@strawberry.type(description="A simulated line beside the current stored run's line of the same entity and code.")
 class LineComparison:
     entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
     code: str = strawberry.field(description='The line code.')
     unit: str = strawberry.field(description='yuan, yuan/equivalent or equivalent.')
     simulated: Optional[Exact] = strawberry.field(description='The figure with the changed parameters; null when the line is gone.')
-    stored: Optional[Exact] = strawberry.field(description='The figure in the latest stored run; null when the line is new.')
+    stored: Optional[Exact] = strawberry.field(description='The figure in the current stored run; null when the line is new.')
     difference: Optional[Exact] = strawberry.field(description="simulated − stored; null when either is missing.")
     trace: Optional[JSON] = strawberry.field(description='How the simulated figure was made.')
 
@@ -91,6 +91,59 @@ class ParameterOverride:
     created_by: str = strawberry.field(description='Who set it.')
 
 
+@strawberry.type(description="A line of two runs compared: its figure in each and the difference.")
+class LineChange:
+    entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
+    code: str = strawberry.field(description='The line code.')
+    unit: str = strawberry.field(description='yuan, yuan/equivalent or equivalent.')
+    a: Optional[Exact] = strawberry.field(description="The figure in run a; null when only run b has the line.")
+    b: Optional[Exact] = strawberry.field(description="The figure in run b; null when only run a has the line.")
+    difference: Optional[Exact] = strawberry.field(description="b − a; null when one run lacks the line.")
+
+
+@strawberry.type(description="A parameter whose value differs between two runs.")
+class ParameterChange:
+    name: str = strawberry.field(description="The parameter's name.")
+    a: Optional[JSON] = strawberry.field(description="Its value in run a.")
+    b: Optional[JSON] = strawberry.field(description="Its value in run b.")
+    source_a: Optional[str] = strawberry.field(description="Where run a's value came from.")
+    source_b: Optional[str] = strawberry.field(description="Where run b's value came from.")
+
+
+@strawberry.type(description="Two runs of the same county, policy, component and period side by side.")
+class RunComparison:
+    a: SettlementRun = strawberry.field(description="The first run.")
+    b: SettlementRun = strawberry.field(description="The second run.")
+    changed: list[LineChange] = strawberry.field(description="Lines both runs have with different figures.")
+    only_in_a: list[LineChange] = strawberry.field(description="Lines only run a has.")
+    only_in_b: list[LineChange] = strawberry.field(description="Lines only run b has.")
+    unchanged: int = strawberry.field(description="How many lines are the same in both.")
+    parameters: list[ParameterChange] = strawberry.field(description="Parameters whose values differ.")
+    inputs_differ: bool = strawberry.field(description="Whether the inputs differ (their hashes do).")
+    changed_inputs: Optional[list[str]] = strawberry.field(
+        description="The top-level inputs that differ (e.g. `institutions`, `fund`): their values are the county's "
+                    "stored facts, only their digests are kept with a run. Null when a run was stored before the "
+                    "digests were kept.")
+
+
+def run_comparison(c: Context, a: str, b: str) -> RunComparison:
+    first, second = run_row(c, a), run_row(c, b)
+    try:
+        found = comparison.compare(c.session, first, second, c.viewer.entity)
+    except comparison.NotComparable as e:
+        raise error("BAD_INPUT", str(e)) from None
+    change = lambda l: LineChange(entity=l.entity, code=l.code, unit=l.unit, a=l.a, b=l.b,  # noqa: E731
+                                  difference=l.difference)
+    return RunComparison(
+        a=SettlementRun(row=first), b=SettlementRun(row=second),
+        changed=[change(l) for l in found.lines if l.kind == "changed"],
+        only_in_a=[change(l) for l in found.lines if l.kind == "only_a"],
+        only_in_b=[change(l) for l in found.lines if l.kind == "only_b"], unchanged=found.unchanged,
+        parameters=[ParameterChange(name=p.name, a=p.a, b=p.b, source_a=p.source_a, source_b=p.source_b)
+                    for p in found.parameters],
+        inputs_differ=found.inputs_differ, changed_inputs=found.changed_inputs)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Provinces that hold a county the caller may read.")
@@ -103,6 +156,17 @@ class Query:
             stmt = stmt.where(models.Province.id.in_(
                 select(models.County.province_id).where(models.County.id.in_(ids or {-1}))))
         return paginate(c.session, stmt, ordered(models.Province, order), first, after, Province)
+
+    @strawberry.field(description="Prefectures (市, 州) that hold a county the caller may read, optionally of one "
+                                  "province.")
+    def prefectures(self, info: Info, province: Optional[str] = None) -> list[Prefecture]:
+        c = ctx(info)
+        pid = None
+        if province:
+            pid = c.session.exec(select(models.Province.id).where(models.Province.code == province)).scalars().first()
+            if pid is None:
+                return []
+        return [Prefecture(row=r) for r in prefecture_rows(c, pid)]
 
     @strawberry.field(description="Counties the caller may read, optionally of one province.")
     def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = None,
@@ -165,27 +229,52 @@ class Query:
         return [Policy(policy=p) for p in sorted(registry().policies.values(), key=lambda p: p.code)
                 if county is None or p.county == county]
 
-    @strawberry.field(description="Stored settlements, newest first.")
+    @strawberry.field(description="Stored settlements, newest first: by county, policy, component, period, "
+                                  "status (draft, approved, accepted, sent_back, reopened) and whether current.")
     def settlements(self, info: Info, county: Optional[str] = None, policy: Optional[str] = None,
                     component: Optional[str] = None, period: Optional[Period] = None,
                     status: Optional[str] = None, first: Optional[int] = None,
-                    after: Optional[str] = None) -> Connection[SettlementRun]:
+                    after: Optional[str] = None, current: Optional[bool] = None) -> Connection[SettlementRun]:
         c = ctx(info)
         R = models.SettlementRun
-        stmt = c.restrict(select(R), R.county_id)
+        stmt = c.restrict(select(R), R.county_id, runs=True)
         if county:
-            stmt = stmt.where(R.county_id == c.county(county).id)
-        for col, value in ((R.policy, policy), (R.component, component), (R.period, period), (R.status, status)):
+            stmt = stmt.where(R.county_id == c.county(county, runs=True).id)
+        for col, value in ((R.policy, policy), (R.component, component), (R.period, period),
+                           (approval.status_of(), status)):
             if value:
                 stmt = stmt.where(col == value)
+        if current is not None:
+            stmt = stmt.where(R.id.in_(approval.current_ids()) if current else R.id.not_in(approval.current_ids()))
         return paginate(c.session, stmt, (R.id.desc(),), first, after, SettlementRun)
 
-    @strawberry.field(description="The audit trail, newest first: supervisors see every county's, a county its own.")
-    def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
-                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[AuditEvent]:
+    @strawberry.field(description="The current runs that await the asking token's level of the chain, in the "
+                                  "counties it approves for, optionally of one period, prefecture or county: what "
+                                  "approveSettlements takes. Empty for a token that approves nothing.")
+    def pending_approvals(self, info: Info, period: Optional[Period] = None, prefecture: Optional[str] = None,
+                          county: Optional[str] = None) -> list[SettlementRun]:
         c = ctx(info)
         if c.viewer.role == "anonymous":
             raise c.denied()
+        if c.viewer.level is None:
+            return []
+        return [SettlementRun(row=r) for r in approval.pending(c.session, c.viewer.level, scope(c, prefecture, county),
+                                                               period)]
+
+    @strawberry.field(description="Two runs of the same county, policy, component and period side by side: the "
+                                  "lines that changed and by how much, the lines only one has, and which "
+                                  "parameters and inputs differ.")
+    def compare_runs(self, info: Info, a: strawberry.ID, b: strawberry.ID) -> RunComparison:
+        return run_comparison(ctx(info), a, b)
+
+    @strawberry.field(description="The audit trail, newest first: supervisors and auditors see every county's, a "
+                                  "prefecture its counties', a county its own.")
+    def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
+                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[AuditEvent]:
+        c = ctx(info)
+        if not c.viewer.reads_audit():
+            raise c.denied() if c.viewer.role == "anonymous" else error("FORBIDDEN", "this token may not read the "
+                                                                                      "audit trail")
         A = models.AuditEvent
         stmt = select(A)
         if c.readable() is not None:
@@ -231,7 +320,7 @@ class Query:
                 per_capita=per_capita, attainment=Attainment.of(c.goals.standing(ind, cid, period, shown))))
         return sorted(out, key=lambda x: x.county.row.code)
 
-    @strawberry.field(description="Settle with changed parameters and compare with the latest stored run; "
+    @strawberry.field(description="Settle with changed parameters and compare with the current stored run; "
                                   "stores nothing.")
     def simulate_settlement(self, info: Info, county: str, policy: str, component: str, period: Period,
                             parameter_overrides: Optional[JSON] = None) -> Simulation:
@@ -260,12 +349,39 @@ class Query:
                       for e, ls in grouped.items()])
 
 
+def scope(c: Context, prefecture: Optional[str], county: Optional[str]) -> Optional[set[int]]:
+    """The counties a bulk approval covers: the viewer's, narrowed to a prefecture or a county."""
+    ids = c.readable()
+    if county:
+        ids = {c.county(county).id}
+    if prefecture:
+        P = models.Prefecture
+        found = set(c.session.exec(select(models.County.id).join(P, P.id == models.County.prefecture_id)
+                                   .where(P.code == prefecture)).scalars())
+        if not found or (ids is not None and not found & ids):
+            raise error("NOT_FOUND", f"no prefecture {prefecture!r}")
+        ids = found if ids is None else found & ids
+    return ids
+
+
+def chained(c: Context, change):
+    """A change of the approval chain, committed; a refusal is a CONFLICT and writes nothing."""
+    try:
+        result = change()
+        c.session.commit()
+        c.loaders.pop("chain", None)  # read the new steps, not those read before the change
+        return result
+    except approval.Conflict as e:
+        c.session.rollback()
+        raise error("CONFLICT", str(e)) from None
+
+
 def run_row(c: Context, id: str) -> models.SettlementRun:
     try:
         row = c.session.get(models.SettlementRun, int(id))
     except ValueError:
         row = None
-    if row is None or not c.viewer.may_read(row.county_id):
+    if row is None or not c.viewer.sees_runs(row.county_id):
         if row is not None and c.viewer.role == "anonymous":
             raise c.denied()
         raise error("NOT_FOUND", f"no settlement {id}")
@@ -284,6 +400,9 @@ class Mutation:
         try:
             run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
             c.session.commit()
+        except engine.Conflict as e:  # the period is closed
+            c.session.rollback()
+            raise error("CONFLICT", str(e)) from None
         except (InputError, ConservationError, KeyError, ValueError) as e:
             c.session.rollback()
             raise bad_input(e) from None
@@ -292,18 +411,52 @@ class Mutation:
             run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
         return SettlementRun(row=run)
 
-    @strawberry.mutation(description="Approve a run: it is locked from then on. Only the latest run of its "
-                                     "county, policy, component and period can be approved.")
-    def approve_settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:
+    @strawberry.mutation(description="Approve a run at the asking token's level of the chain: the county's "
+                                     "approval locks it and sends it up; the prefecture approves it; the last "
+                                     "level (the province) accepts it, which closes its period. Only the current "
+                                     "run of its county, policy, component and period is approved, and the "
+                                     "county's only with the parameters in force.")
+    def approve_settlement(self, info: Info, id: strawberry.ID, reason: Optional[str] = None) -> SettlementRun:
         c = ctx(info)
         run = run_row(c, id)
-        c.require_write(run.county_id)
-        try:
-            engine.approve(c.session, run, c.viewer.name)
-        except engine.Conflict as e:
-            raise error("CONFLICT", str(e)) from None
-        c.session.commit()
+        c.require_act(run.county_id)
+        chained(c, lambda: approval.approve(c.session, run, c.viewer.level, c.viewer.name, reason or ""))
         return SettlementRun(row=run)
+
+    @strawberry.mutation(description="Send a run back to its county with a reason (a level above the county). "
+                                     "The run stays as it is: the county corrects its facts or parameters and "
+                                     "settles a new version, which goes up the chain again.")
+    def send_back_settlement(self, info: Info, id: strawberry.ID, reason: str) -> SettlementRun:
+        c = ctx(info)
+        run = run_row(c, id)
+        c.require_act(run.county_id)
+        chained(c, lambda: approval.send_back(c.session, run, c.viewer.level, c.viewer.name, reason))
+        return SettlementRun(row=run)
+
+    @strawberry.mutation(description="Reopen an accepted period with a reason (the chain's last level): the county "
+                                     "may then settle a new version. Returns the accepted run, now reopened.")
+    def reopen_period(self, info: Info, county: str, policy: str, component: str, period: Period,
+                      reason: str) -> SettlementRun:
+        c = ctx(info)
+        row = c.county(county)
+        c.require_act(row.id)
+        run = chained(c, lambda: approval.reopen(c.session, row.id, policy, component, str(period), c.viewer.level,
+                                                 c.viewer.name, reason))
+        return SettlementRun(row=run)
+
+    @strawberry.mutation(description="Approve every current run of a period that awaits the asking token's level "
+                                     "(see pendingApprovals), optionally of one prefecture, county, policy or "
+                                     "component: all of them, or none when one cannot be (each reason named).")
+    def approve_settlements(self, info: Info, period: Period, prefecture: Optional[str] = None,
+                            county: Optional[str] = None, policy: Optional[str] = None,
+                            component: Optional[str] = None, reason: Optional[str] = None) -> list[SettlementRun]:
+        c = ctx(info)
+        if c.viewer.level is None:
+            c.require_act(-1)
+        runs = chained(c, lambda: approval.approve_pending(c.session, c.viewer.level, scope(c, prefecture, county),
+                                                           str(period), c.viewer.name, reason or "", policy,
+                                                           component))
+        return [SettlementRun(row=r) for r in runs]
 
     @strawberry.mutation(description="Set the county's value of one policy parameter from a date on. "
                                      "It replaces the plugin's default whole.")

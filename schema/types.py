@@ -13,7 +13,7 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from countypay import models
+from countypay import approval, models
 from countypay.attainment import Standing
 from countypay.host import registry
 from countypay.overrides import in_force
@@ -74,6 +74,47 @@ class Province:
         stmt = c.restrict(select(models.County).where(models.County.province_id == self.row.id), models.County.id)
         return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
 
+    @strawberry.field(description="The province's prefectures (市, 州) that hold a county the caller may read.")
+    def prefectures(self, info: Info) -> list[Prefecture]:
+        return [Prefecture(row=r) for r in prefecture_rows(ctx(info), self.row.id)]
+
+    @strawberry.field(description="The levels its counties' settlements go up, lowest first: county, then "
+                                  "prefecture (unless the province skips it), then province.")
+    def approval_levels(self) -> list[str]:
+        return list(approval.parse_levels(self.row.approval_levels))
+
+
+def prefecture_rows(c: Context, province_id: Optional[int] = None) -> list[models.Prefecture]:
+    P, C = models.Prefecture, models.County
+    stmt = select(P)
+    if province_id is not None:
+        stmt = stmt.where(P.province_id == province_id)
+    ids = c.readable()
+    if ids is not None:
+        stmt = stmt.where(P.id.in_(select(C.prefecture_id).where(C.id.in_(ids or {-1}))))
+    return list(c.session.exec(stmt.order_by(P.code)).scalars())
+
+
+@strawberry.type(description="A prefecture (地级市, 州): between a province and its counties, it approves its "
+                             "counties' settlements before the province accepts them.")
+class Prefecture:
+    row: strawberry.Private[models.Prefecture]
+
+    code = column("code", str, 'Prefecture code, e.g. `huaibei`.')
+    name_zh = column("name_zh", str, "Chinese name.")
+    name_en = column("name_en", str, "English name.")
+
+    @strawberry.field(description='The province the prefecture belongs to.')
+    async def province(self, info: Info) -> Province:
+        return Province(row=await ctx(info).loader("province").load(self.row.province_id))
+
+    @strawberry.field(description="The prefecture's counties that the caller may read.")
+    def counties(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+                 order: Optional[Order] = None) -> Connection[County]:
+        c = ctx(info)
+        stmt = c.restrict(select(models.County).where(models.County.prefecture_id == self.row.id), models.County.id)
+        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
+
 
 @strawberry.type(description="A county (县) and everything stored for it.")
 class County:
@@ -88,9 +129,19 @@ class County:
     async def province(self, info: Info) -> Province:
         return Province(row=await ctx(info).loader("province").load(self.row.province_id))
 
+    @strawberry.field(description="The prefecture (市, 州) the county belongs to; null for a county its province "
+                                  "governs directly.")
+    async def prefecture(self, info: Info) -> Optional[Prefecture]:
+        if self.row.prefecture_id is None:
+            return None
+        return Prefecture(row=await ctx(info).loader("prefecture").load(self.row.prefecture_id))
+
     @strawberry.field(description="Medical communities (医共体).")
     def communities(self, info: Info) -> list[Community]:
-        rows = ctx(info).session.exec(select(models.Community).where(
+        c = ctx(info)
+        if not c.viewer.may_read(self.row.id):  # an institution sees its county's name, not its facts
+            return []
+        rows = c.session.exec(select(models.Community).where(
             models.Community.county_id == self.row.id).order_by(models.Community.code)).scalars()
         return [Community(row=r) for r in rows]
 
@@ -426,7 +477,26 @@ class Total:
     amount: Money = strawberry.field(description='The sum.')
 
 
-@strawberry.type(description="A stored settlement (结算): immutable; approved runs are locked; a later run supersedes.")
+@strawberry.type(description="One step of a settlement's way up the approval chain (审批).")
+class ApprovalStep:
+    row: strawberry.Private[models.ApprovalStep]
+
+    seq = column("seq", int, "Its place in the run's chain: 1, 2, …")
+    level = column("level", str, "county, prefecture or province.")
+
+    @strawberry.field(description="The level in Chinese (县, 市州, 省).")
+    def level_zh(self) -> str:
+        return approval.LEVEL_ZH.get(self.row.level, self.row.level)
+
+    action = column("action", str, "approve, accept (the last level's approval: it closes the period), send_back "
+                                   "or reopen.")
+    actor = column("actor", str, "Who acted: the token holder or user.")
+    at = column("at", datetime, "When (UTC).")
+    reason = column("reason", str, "Why: required to send back or reopen; empty when none was given.")
+
+
+@strawberry.type(description="A stored settlement (结算): immutable; the county's approval locks it and sends it up "
+                             "the chain; a later run supersedes.")
 class SettlementRun:
     row: strawberry.Private[models.SettlementRun]
 
@@ -441,15 +511,60 @@ class SettlementRun:
     policy = column("policy", str, "The policy's code.")
     component = column("component", str, "The component's code.")
     period = column("period", Period, 'The period settled.')
-    status = column("status", str, "draft or approved.")
+    @strawberry.field(description="Where it stands in the chain: draft, approved (by the county, and on its way "
+                                  "up), accepted (by the last level: the period is closed), sent_back (with a "
+                                  "reason) or reopened (an accepted period opened again).")
+    async def status(self, info: Info) -> str:
+        return (await ctx(info).loader("chain").load(self.row.id)).status
+
+    @strawberry.field(description="The level whose action it awaits (county, prefecture, province); null once accepted.")
+    async def stage(self, info: Info) -> Optional[str]:
+        return (await ctx(info).loader("chain").load(self.row.id)).stage
+
+    @strawberry.field(description="Whether the database refuses any change to it: from the county's approval on.")
+    def locked(self) -> bool:
+        return self.row.status == "approved"
+
+    @strawberry.field(description="Whether it is the current run of its county, policy, component and period: the "
+                                  "one most recently stored, or settled again from the same inputs and parameters.")
+    async def current(self, info: Info) -> bool:
+        return (await ctx(info).loader("chain").load(self.row.id)).current
+
+    @strawberry.field(description="Its way up the chain, oldest step first: who approved, sent back or reopened it, "
+                                  "when and why.")
+    async def chain(self, info: Info) -> list[ApprovalStep]:
+        return [ApprovalStep(row=s) for s in (await ctx(info).loader("chain").load(self.row.id)).steps]
+
+    @strawberry.field(description="The levels it goes up, lowest first.")
+    async def levels(self, info: Info) -> list[str]:
+        return list((await ctx(info).loader("chain").load(self.row.id)).levels)
+
+    @strawberry.field(description="What the asking token may do with it now: approve or accept "
+                                  "(approveSettlement), send_back (sendBackSettlement), reopen (reopenPeriod). "
+                                  "Empty for a token that may do nothing.")
+    async def next_actions(self, info: Info) -> list[str]:
+        c = ctx(info)
+        if not c.viewer.may_act(self.row.county_id):
+            return []
+        chain = await c.loader("chain").load(self.row.id)
+        actions = chain.actions(c.viewer.level)
+        if c.viewer.level == chain.levels[0] and {"approve", "accept"} & set(actions) \
+                and approval.parameters_in_force(c.session, self.row):
+            actions = [a for a in actions if a not in ("approve", "accept")]
+        return actions
     parameter_version = column("parameter_version", str, "A hash of the parameters used.")
     parameters = column("parameters", JSON, "The parameters used.")
     parameter_sources = column("parameter_sources", JSON, "Where each parameter came from: a dated default, a county or a run override.")
     input_hash = column("input_hash", str, "A hash of the inputs; the same inputs always give the same hash.")
+    input_digests = column("input_digests", Optional[JSON], "A short hash of each top-level input, so two runs "
+                                                            "can say which inputs differ; null for runs stored "
+                                                            "before they were kept.")
 
-    @strawberry.field(description='Findings reported with the run, e.g. a compliance check that failed.')
-    def flags(self) -> list[Flag]:
-        return [Flag(**f) for f in self.row.flags or []]
+    @strawberry.field(description='Findings reported with the run, e.g. a compliance check that failed '
+                                  '(an institution sees its own).')
+    def flags(self, info: Info) -> list[Flag]:
+        entity = ctx(info).viewer.entity
+        return [Flag(**f) for f in self.row.flags or [] if entity is None or f.get("entity") == entity]
 
     created_at = column("created_at", datetime, 'When the run was stored.')
     created_by = column("created_by", str, 'Who ran it.')
@@ -462,26 +577,37 @@ class SettlementRun:
             return None
         return SettlementRun(row=await ctx(info).loader("run").load(self.row.supersedes_id))
 
-    @strawberry.field(description="The lines, optionally of one entity or one line code.")
+    @strawberry.field(description="The lines, optionally of one entity or one line code (an institution's token: "
+                                  "its own lines only).")
     def lines(self, info: Info, entity: Optional[str] = None, code: Optional[str] = None,
               first: Optional[int] = None, after: Optional[str] = None) -> Connection[SettlementLine]:
         L = models.SettlementLine
         stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, L.trace).where(L.run_id == self.row.id)
+        own = ctx(info).viewer.entity
+        if own is not None:
+            stmt = stmt.where(L.entity == own)
         if entity:
             stmt = stmt.where(L.entity == entity)
         if code:
             stmt = stmt.where(L.code == code)
         return paginate(ctx(info).session, stmt, (L.seq,), first, after, lambda row: SettlementLine.of(row))
 
-    @strawberry.field(description="Money by line code, over all entities.")
+    @strawberry.field(description="Money by line code, over all entities (an institution's token: over its own lines).")
     async def totals_by_code(self, info: Info) -> list[Total]:
-        return totals(await ctx(info).loader("lines").load(self.row.id), lambda l: l.code)
+        return totals(await own_lines(info, self.row.id), lambda l: l.code)
 
     @strawberry.field(description="Money by entity, over the lines given (default: every line ending in `paid`).")
     async def totals_by_entity(self, info: Info, codes: Optional[list[str]] = None) -> list[Total]:
-        lines = await ctx(info).loader("lines").load(self.row.id)
+        lines = await own_lines(info, self.row.id)
         pick = (lambda l: l.code in codes) if codes else (lambda l: l.code.split(".")[-1] == "paid")
         return totals([l for l in lines if pick(l)], lambda l: l.entity)
+
+
+async def own_lines(info: Info, run_id: int) -> list:
+    """A run's lines that the viewer may see: all, or an institution's own."""
+    c = ctx(info)
+    lines = await c.loader("lines").load(run_id)
+    return lines if c.viewer.entity is None else [l for l in lines if l.entity == c.viewer.entity]
 
 
 def totals(lines, key) -> list[Total]:
@@ -498,8 +624,9 @@ class AuditEvent:
 
     at = column("at", datetime, 'When it happened (UTC).')
     actor = column("actor", str, "The token holder or user that acted.")
-    action = column("action", str, "import, parameter_override, settlement_run, settlement_approve, token_create "
-                                  "or token_revoke.")
+    action = column("action", str, "import, parameter_override, settlement_run, settlement_current (a run made "
+                                  "current again), settlement_approve, settlement_accept, settlement_send_back, "
+                                  "period_reopen, approval_levels, token_create or token_revoke.")
 
     @strawberry.field(description='The county concerned; null for a change of no one county.')
     async def county(self, info: Info) -> Optional[County]:

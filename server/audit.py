@@ -1,14 +1,15 @@
 """The audit trail: every change to a county's money or access is recorded, append-only."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from sqlmodel import Session
 
 from .canonical import digest, jsonable
 from .models import AuditEvent
 
-ACTIONS = ("import", "parameter_override", "settlement_run", "settlement_approve", "token_create",
+ACTIONS = ("import", "parameter_override", "settlement_run", "settlement_current", "settlement_approve",
+           "settlement_accept", "settlement_send_back", "period_reopen", "approval_levels", "token_create",
            "token_revoke")
 
 
@@ -22,3 +23,13 @@ def record(session: Session, action: str, actor: str = "", county_id: Optional[i
                        after_hash=digest(after) if after is not None else None)
     session.add(event)
     return event
+
+
+def record_import(session: Session, actor: str, subject: str, counts: Mapping[Optional[int], Mapping[str, int]],
+                  files_digest: str) -> list[AuditEvent]:
+    """One event per county an import wrote to, each counting only that county's rows (a county
+    reads its own trail, and another county's figures are not its business); rows of no one
+    county (provinces, prefectures, indicators, service items, general targets) in one event of
+    no county. `counts` maps a county id, or None, to rows written per table."""
+    return [record(session, "import", actor, county_id, subject, {"tables": dict(tables)}, after=files_digest)
+            for county_id, tables in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)) if tables]

@@ -13,30 +13,67 @@ from sqlmodel import Session
 from starlette.requests import cookie_parser
 
 from .audit import record
-from .models import ApiToken, County, now
+from .models import ApiToken, County, Institution, Prefecture, now
 
 PREFIX = "cp_"
+ROLES = ("supervisor", "prefecture", "county", "auditor", "institution")
+LEVEL_OF = {"county": "county", "prefecture": "prefecture", "supervisor": "province"}
+"""The level of the approval chain a role acts at; an auditor and an institution act at none."""
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The caller. `counties` is None for a supervisor (every county), else the ids it may see."""
+    """The caller and what it may do.
 
-    role: str  # anonymous | supervisor | county
+    supervisor: the province; reads every county, accepts or sends back their settlements.
+    prefecture: reads its counties (`counties`), approves or sends back their settlements.
+    county: reads and writes its own county, approves its settlements.
+    auditor: reads every county and the whole audit trail, writes nothing.
+    institution: reads only its own lines (`entity`, in its county) across runs and components.
+    Acting in the chain takes a token: a viewer without one (`token_id` None) only reads."""
+
+    role: str  # anonymous | supervisor | prefecture | county | auditor | institution
     county_id: Optional[int] = None
     name: str = ""
+    prefecture_id: Optional[int] = None
+    counties: frozenset[int] = frozenset()  # a prefecture's counties
+    entity: Optional[str] = None  # an institution's code
+    token_id: Optional[int] = None
+
+    def readable(self) -> Optional[set[int]]:
+        """County ids whose facts, runs and audit trail this viewer may read; None means all."""
+        if self.role in ("supervisor", "auditor"):
+            return None
+        if self.role == "prefecture":
+            return set(self.counties)
+        return {self.county_id} if self.role == "county" else set()
 
     def may_read(self, county_id: int) -> bool:
-        return self.role == "supervisor" or (self.role == "county" and self.county_id == county_id)
+        ids = self.readable()
+        return ids is None or county_id in ids
 
     def may_write(self, county_id: int) -> bool:
         return self.role == "county" and self.county_id == county_id
 
-    def readable(self) -> Optional[set[int]]:
-        """County ids this viewer may read; None means all."""
-        if self.role == "supervisor":
-            return None
-        return {self.county_id} if self.role == "county" else set()
+    def sees_runs(self, county_id: int) -> bool:
+        """Whether the viewer may see the county's runs: an institution sees its county's, and
+        only its own lines of them."""
+        return self.may_read(county_id) or (self.role == "institution" and self.county_id == county_id)
+
+    def run_counties(self) -> Optional[set[int]]:
+        """County ids whose runs this viewer may see; None means all."""
+        return {self.county_id} if self.role == "institution" else self.readable()
+
+    @property
+    def level(self) -> Optional[str]:
+        """The chain's level this viewer acts at, if it holds a token that acts."""
+        return LEVEL_OF.get(self.role) if self.token_id is not None else None
+
+    def may_act(self, county_id: int) -> bool:
+        return self.level is not None and self.may_read(county_id)
+
+    def reads_audit(self) -> bool:
+        return self.role in ("supervisor", "auditor", "prefecture", "county")
 
 
 ANONYMOUS = Viewer("anonymous")
@@ -47,25 +84,42 @@ def _hash(secret: str) -> str:
 
 
 def create_token(session: Session, role: str, county_code: str | None = None, name: str = "",
-                 days: int | None = None) -> tuple[ApiToken, str]:
-    """A new token and its secret (shown once; only its hash is stored)."""
-    if role not in ("supervisor", "county"):
-        raise ValueError("role must be supervisor or county")
-    county_id = None
-    if role == "county":
+                 days: int | None = None, prefecture: str | None = None,
+                 institution: str | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once; only its hash is stored). A county token names
+    its county, a prefecture token its prefecture, an institution token its county and its
+    institution's code."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    county_id = prefecture_id = None
+    if role in ("county", "institution"):
         if not county_code:
-            raise ValueError("a county token needs --county")
+            raise ValueError(f"a{'n' if role == 'institution' else ''} {role} token needs --county")
         county = session.exec(select(County).where(County.code == county_code)).scalars().first()
         if county is None:
             raise ValueError(f"no county {county_code!r} in the store")
         county_id = county.id
+    if role == "institution":
+        if not institution:
+            raise ValueError("an institution token needs --institution (the institution's code)")
+        if session.exec(select(Institution.id).where(Institution.county_id == county_id,
+                                                     Institution.code == institution)).first() is None:
+            raise ValueError(f"no institution {institution!r} in county {county_code!r}")
+    if role == "prefecture":
+        if not prefecture:
+            raise ValueError("a prefecture token needs --prefecture")
+        prefecture_id = session.exec(select(Prefecture.id).where(Prefecture.code == prefecture)).scalars().first()
+        if prefecture_id is None:
+            raise ValueError(f"no prefecture {prefecture!r} in the store")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, county_id=county_id, secret_hash=_hash(secret),
+    token = ApiToken(name=name, role=role, county_id=county_id, prefecture_id=prefecture_id,
+                     institution=institution if role == "institution" else None, secret_hash=_hash(secret),
                      expires_at=now() + timedelta(days=days) if days else None)
     session.add(token)
     session.flush()
-    record(session, "token_create", name, county_id, f"token {token.id}", {"role": role, "name": name,
-                                                                          "expires_at": token.expires_at})
+    record(session, "token_create", name, county_id, f"token {token.id}",
+           {"role": role, "name": name, "expires_at": token.expires_at, "prefecture": prefecture,
+            "institution": token.institution})
     return token, secret
 
 
@@ -75,11 +129,12 @@ def revoke_token(session: Session, token: ApiToken, actor: str = "") -> None:
     record(session, "token_revoke", actor, token.county_id, f"token {token.id}", {"name": token.name})
 
 
-def list_tokens(session: Session) -> list[tuple[ApiToken, Optional[str]]]:
-    """Every token, oldest first, with its county's code: what an operator needs to tell them
-    apart and revoke one. No secret is stored, so none can be shown."""
-    return [(token, county) for token, county in session.execute(
-        select(ApiToken, County.code).outerjoin(County, County.id == ApiToken.county_id).order_by(ApiToken.id))]
+def list_tokens(session: Session) -> list[tuple[ApiToken, Optional[str], Optional[str]]]:
+    """Every token, oldest first, with its county's and prefecture's codes: what an operator
+    needs to tell them apart and revoke one. No secret is stored, so none can be shown."""
+    return [(token, county, prefecture) for token, county, prefecture in session.execute(
+        select(ApiToken, County.code, Prefecture.code).outerjoin(County, County.id == ApiToken.county_id)
+        .outerjoin(Prefecture, Prefecture.id == ApiToken.prefecture_id).order_by(ApiToken.id))]
 
 
 COOKIE = "countypay_token"
@@ -120,4 +175,9 @@ def viewer_for(session: Session, authorization: str | None) -> Optional[Viewer]:
         expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=timezone.utc)
         if expires <= datetime.now(timezone.utc):
             return None
-    return Viewer(token.role, token.county_id, token.name or f"token {token.id}")
+    counties = frozenset()
+    if token.role == "prefecture":
+        counties = frozenset(session.exec(select(County.id).where(County.prefecture_id == token.prefecture_id))
+                             .scalars())
+    return Viewer(token.role, token.county_id, token.name or f"token {token.id}", token.prefecture_id, counties,
+                  token.institution, token.id)

@@ -5,7 +5,6 @@ and a non-zero exit; an unexpected one in one line too, its traceback only under
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import List
 
@@ -190,97 +189,22 @@ def load_bundle(path: Path = typer.Argument(..., exists=True, help="a bundle fol
     """Import a county bundle (CSV or JSON per table), all or nothing."""
     from rich.progress import Progress
 
-    from .load import MAX_ERRORS, ImportFailed, bundle_files, import_bundle
+    from .load import ImportFailed, bundle_files, import_bundle
 
     engine = store(db)
     try:
-        tables = bundle_files(path)
-        found = {file.name: text_encoding(file) for _, file in tables}
+        tables = len(bundle_files(path))
         with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("importing", total=len(tables))
-            counts = import_bundle(engine, path, lambda table, n: bar.advance(task))
+            task = bar.add_task("importing", total=tables)
+            imported = import_bundle(engine, path, lambda table, n: bar.advance(task))
     except ImportFailed as e:
         err.print(f"[red]import refused, nothing was written[/red] ({e.where})", highlight=False)
-        for line in grouped(e.problems):
+        for line in e.summary():
             err.print(f"  {line}", markup=False, highlight=False)
-        if len(e.problems) >= MAX_ERRORS:
-            err.print(f"  the check stops at {MAX_ERRORS} problems: there may be more; fix these and load again",
-                      markup=False, highlight=False)
         raise typer.Exit(1)
-    for table, file in tables:
-        if table.name in counts:
-            out.print(f"{table.name:20} {counts[table.name]:>9} rows  ({file.name}, {found[file.name]})",
-                      highlight=False)
-
-
-ENCODINGS = {"utf-8-sig": "UTF-8", "gb18030": "GBK"}
-BOM = b"\xef\xbb\xbf"
-
-
-def text_encoding(file: Path) -> str:
-    """The encoding a table file is read in, named; a file that mixes a UTF-8 byte-order mark
-    with GBK text (as some editors save a GBK file) is refused, saying so."""
-    from .load import ImportFailed, encoding
-
-    found = encoding(file)
-    found = ENCODINGS.get(found, found)
-    with open(file, "rb") as f:
-        marked = f.read(len(BOM)) == BOM
-    if marked and found != "UTF-8":
-        raise ImportFailed(str(file), [f"{file.name}: starts with a UTF-8 byte-order mark, but the text after it "
-                                       f"is GBK, not UTF-8: save it again as UTF-8 (or as GBK without the mark)"])
-    return found
-
-
-PROBLEM = re.compile(r"(?P<file>.+?) row (?P<row>\d+)(?:, field (?P<field>[^:]+))?: (?P<reason>.*)", re.S)
-EXAMPLES = 3
-
-
-def grouped(problems: list[str]) -> list[str]:
-    """The import's problems by file and field, each group once with its count and a few
-    examples, so a mistake on every row reads as one line. A field that is not one of the
-    table's and a required one missing from the same file are one mistake: a misspelt column."""
-    import difflib
-
-    groups: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
-    lines = []
-    for p in problems:
-        m = PROBLEM.fullmatch(p)
-        if m is None:
-            lines.append(p)
-            continue
-        groups.setdefault((m["file"], m["field"]), []).append((m["row"], m["reason"]))
-    extra = [k for k, v in groups.items() if k[1] and all(r == "Extra inputs are not permitted" for _, r in v)]
-    missing = [k for k, v in groups.items() if k[1] and all(r == "Field required" for _, r in v)]
-    meant = {}  # (file, misspelt field) → the required field it stands for
-    for file, field in extra:
-        close = difflib.get_close_matches(field, [f for g, f in missing if g == file], 1)
-        if close:
-            meant[file, field] = close[0]
-    for (file, field), found in groups.items():
-        if (file, field) in {(f, m) for (f, _), m in meant.items()}:
-            continue  # told with the misspelt name
-        if (file, field) in extra:
-            hint = f"; did you mean {meant[file, field]}?" if (file, field) in meant else ""
-            lines.append(f"{file}, field {field}: not a field of this table{hint} ({rows(found)})")
-        elif len({reason for _, reason in found}) == 1:
-            where = f"{file} row {found[0][0]}" if len(found) == 1 else file
-            lines.append(f"{where}{', field ' + field if field else ''}: {found[0][1]}"
-                         + ("" if len(found) == 1 else f" ({rows(found)})"))
-        else:
-            lines.append(f"{file}{', field ' + field if field else ''}: {len(found)} problems")
-            lines += [f"  row {row}: {reason}" for row, reason in found[:EXAMPLES]]
-            if len(found) > EXAMPLES:
-                lines.append(f"  … and {len(found) - EXAMPLES} more")
-    return lines
-
-
-def rows(found: list[tuple[str, str]]) -> str:
-    """`row 3`, or `rows 2, 3, 4 and 47 more`."""
-    if len(found) == 1:
-        return f"row {found[0][0]}"
-    shown = ", ".join(row for row, _ in found[:EXAMPLES])
-    return f"rows {shown}" + (f" and {len(found) - EXAMPLES} more" if len(found) > EXAMPLES else "")
+    for table, (file, encoding) in imported.files.items():
+        if table in imported:
+            out.print(f"{table:20} {imported[table]:>9} rows  ({file}, {encoding})", highlight=False)
 
 
 @app.command("settle")
@@ -371,25 +295,136 @@ def parameter_set(county: str = typer.Option(..., help="county code"),
 
 @app.command("approve")
 def approve_cmd(run_id: int = typer.Argument(..., help="the run's number"),
-                user: str = typer.Option(..., help="who approves it, for the record"), db: str = DB) -> None:
-    """Approve a settlement run: the database refuses any change to it from then on."""
+                user: str = typer.Option(..., help="who approves it, for the record"),
+                level: str = typer.Option(None, help="county, prefecture or province (default: the level the run awaits)"),
+                reason: str = typer.Option("", help="a note for the record"), db: str = DB) -> None:
+    """Approve a settlement run at a level of its chain (the last level accepts it and closes the
+    period). The county's approval locks it: the database refuses any change from then on."""
     from sqlmodel import Session
 
-    from .models import SettlementRun
-    from .settle import Conflict, approve
+    from . import approval
 
     with Session(store(db)) as session:
-        run = session.get(SettlementRun, run_id)
-        if run is None:
-            err.print(f"[red]no run {run_id}[/red]")
-            raise typer.Exit(1)
+        run = _run(session, run_id)
+        chain = approval.chain_of(session, run)
         try:
-            approve(session, run, user)
-        except Conflict as e:
-            err.print(f"[red]{e}[/red]")
+            approval.approve(session, run, level or chain.stage or chain.levels[-1], user, reason)
+        except approval.Conflict as e:
+            err.print(f"[red]{e}[/red]", highlight=False)
             raise typer.Exit(1)
         session.commit()
-        out.print(f"run {run_id} approved by {user}")
+        chain = approval.chain_of(session, run)
+        step = chain.steps[-1]
+        then = f"it awaits the {chain.stage}" if chain.stage else "its period is closed"
+        out.print(f"run {run_id} {approval.AFTER[step.action]} by {step.actor} ({step.level}); {then}",
+                  highlight=False)
+
+
+def _run(session, run_id: int):
+    from .models import SettlementRun
+
+    run = session.get(SettlementRun, run_id)
+    if run is None:
+        err.print(f"[red]no run {run_id}[/red]")
+        raise typer.Exit(1)
+    return run
+
+
+@app.command("send-back")
+def send_back_cmd(run_id: int = typer.Argument(..., help="the run's number"),
+                  user: str = typer.Option(..., help="who sends it back, for the record"),
+                  reason: str = typer.Option(..., help="what the county must correct"),
+                  level: str = typer.Option(None, help="prefecture or province (default: the level the run awaits)"),
+                  db: str = DB) -> None:
+    """Send a run back to its county with a reason: the run stays as it is; the county corrects
+    its facts or parameters and settles a new version."""
+    from sqlmodel import Session
+
+    from . import approval
+
+    with Session(store(db)) as session:
+        run = _run(session, run_id)
+        chain = approval.chain_of(session, run)
+        level = level or chain.stage or chain.levels[-1]
+        try:
+            approval.send_back(session, run, level, user, reason)
+        except approval.Conflict as e:
+            err.print(f"[red]{e}[/red]", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+        out.print(f"run {run_id} sent back by {user} ({level}): {reason}", highlight=False)
+
+
+@app.command("reopen")
+def reopen_cmd(county: str = typer.Option(..., help="county code"),
+               policy: str = typer.Option(..., help="policy code"),
+               component: str = typer.Option(..., help="component code"),
+               period: str = typer.Option(..., help="2024, 2024H1, 2024Q3 or 2024-07"),
+               user: str = typer.Option(..., help="who reopens it, for the record"),
+               reason: str = typer.Option(..., help="why the accepted period is reopened"), db: str = DB) -> None:
+    """Reopen an accepted (closed) period, as its chain's last level: the county may settle it again."""
+    from sqlmodel import Session
+
+    from . import approval
+    from .period import Period
+    from .settle import NotFound, county_by_code
+
+    with Session(store(db)) as session:
+        try:
+            row = county_by_code(session, county)
+            period = str(Period.parse(period))
+            level = approval.levels_of(session, [row.id])[row.id][-1]
+            run = approval.reopen(session, row.id, policy, component, period, level, user, reason)
+        except (approval.Conflict, NotFound, ValueError) as e:
+            err.print(f"[red]cannot reopen:[/red] {e}", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+        out.print(f"{county} {policy}.{component} {period} reopened by {user} ({level}); run {run.id} awaits the county",
+                  highlight=False)
+
+
+@app.command("chain")
+def chain_cmd(run_id: int = typer.Argument(..., help="the run's number"), db: str = DB) -> None:
+    """Show a run's way up the chain: each step (level, action, who, when, why) and where it stands."""
+    from sqlmodel import Session
+
+    from . import approval
+
+    with Session(store(db)) as session:
+        run = _run(session, run_id)
+        chain = approval.chain_of(session, run)
+        table = Table("step", "level", "action", "who", "when (UTC)", "reason",
+                      title=f"run {run.id}: {chain.status}{', awaits the ' + chain.stage if chain.stage else ''}"
+                            f"{'' if chain.current else ' (not current)'}; chain {' → '.join(chain.levels)}")
+        for step in chain.steps:
+            table.add_row(str(step.seq), step.level, step.action, step.actor, f"{step.at:%Y-%m-%d %H:%M}", step.reason)
+    out.print(table, highlight=False)
+
+
+@app.command("levels")
+def levels_cmd(province: str = typer.Argument(..., help="province code"),
+               levels: str = typer.Argument(None, help="the chain to set, e.g. county,province (default: show it)"),
+               user: str = typer.Option("", help="who sets it, for the record"), db: str = DB) -> None:
+    """Show or set the levels a province's settlements go up (default county,prefecture,province)."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from . import approval
+    from .models import Province
+
+    with Session(store(db)) as session:
+        if levels:
+            try:
+                approval.set_levels(session, province, levels, user)
+            except (approval.Conflict, ValueError) as e:
+                err.print(f"[red]cannot set:[/red] {e}", highlight=False)
+                raise typer.Exit(1)
+            session.commit()
+        row = session.exec(select(Province).where(Province.code == province)).scalars().first()
+        if row is None:
+            err.print(f"[red]no province {province!r} in the store[/red]", highlight=False)
+            raise typer.Exit(1)
+        out.print(f"{province}: {' → '.join(approval.parse_levels(row.approval_levels))}", highlight=False)
 
 
 @app.command("demo")
@@ -447,8 +482,10 @@ app.add_typer(token_app, name="token")
 
 
 @token_app.command("create")
-def token_create(role: str = typer.Option(..., help="supervisor or county"),
-                 county: str = typer.Option(None, help="the county a county token belongs to"),
+def token_create(role: str = typer.Option(..., help="supervisor, prefecture, county, auditor or institution"),
+                 county: str = typer.Option(None, help="the county of a county or institution token"),
+                 prefecture: str = typer.Option(None, help="the prefecture of a prefecture token"),
+                 institution: str = typer.Option(None, help="the institution's code, for an institution token"),
                  name: str = typer.Option("", help="who holds it"),
                  days: int = typer.Option(None, help="valid for this many days (default: until revoked)"),
                  db: str = DB) -> None:
@@ -459,12 +496,13 @@ def token_create(role: str = typer.Option(..., help="supervisor or county"),
 
     with Session(store(db)) as session:
         try:
-            token, secret = create_token(session, role, county, name, days)
+            token, secret = create_token(session, role, county, name, days, prefecture, institution)
         except ValueError as e:
             err.print(f"[red]{e}[/red]")
             raise typer.Exit(1)
         session.commit()
-        err.print(f"token {token.id} ({role}{' of ' + county if county else ''}); keep the secret, it is shown once:")
+        scope = " ".join(x for x in (institution, "of" if institution else None, county or prefecture) if x)
+        err.print(f"token {token.id} ({role}{' of ' + scope if scope else ''}); keep the secret, it is shown once:")
     out.print(secret, highlight=False)
 
 
@@ -488,8 +526,8 @@ def token_revoke(token_id: int = typer.Argument(..., help="the token's number"),
 
 @token_app.command("list")
 def token_list(db: str = DB) -> None:
-    """List the tokens: number, role, county, holder, when made, when it expires or was revoked
-    (never a secret: only its hash is kept)."""
+    """List the tokens: number, role, scope (county, prefecture or institution), holder, when made,
+    when it expires or was revoked (never a secret: only its hash is kept)."""
     from sqlmodel import Session
 
     from .auth import list_tokens
@@ -497,10 +535,12 @@ def token_list(db: str = DB) -> None:
     def when(t):
         return t.strftime("%Y-%m-%d") if t else ""
 
-    table = Table("id", "role", "county", "name", "created", "expires", "revoked", title="tokens (dates in UTC)")
+    table = Table("id", "role", "scope", "name", "created", "expires", "revoked",
+                  title="tokens (dates in UTC; scope: a county, a prefecture, or an institution of a county)")
     with Session(store(db)) as session:
-        for token, county in list_tokens(session):
-            table.add_row(str(token.id), token.role, county or "", token.name, when(token.created_at),
+        for token, county, prefecture in list_tokens(session):
+            scope = f"{county}/{token.institution}" if token.institution else county or prefecture or ""
+            table.add_row(str(token.id), token.role, scope, token.name, when(token.created_at),
                           when(token.expires_at), when(token.revoked_at))
     out.print(table if table.row_count else "no tokens", highlight=False)
 

@@ -25,9 +25,27 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+CHAIN = "county,prefecture,province"
+"""The approval chain a province's settlements go up, lowest level first, unless it says otherwise."""
+
+
 class Province(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
+    name_zh: str
+    name_en: str = ""
+    # The levels that approve its counties' settlements, in order (approval.py): a province
+    # that skips the prefecture writes "county,province".
+    approval_levels: str = Field(default=CHAIN, max_length=64, sa_column_kwargs={"server_default": CHAIN})
+
+
+class Prefecture(SQLModel, table=True):
+    """A prefecture (地级市, 州): between a province and its counties, it approves its counties'
+    settlements before the province accepts them."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    province_id: int = Field(foreign_key="province.id", index=True)
     name_zh: str
     name_en: str = ""
 
@@ -36,6 +54,8 @@ class County(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
     province_id: int = Field(foreign_key="province.id", index=True)
+    # None for a county the province governs directly (省直管县): its chain skips the prefecture.
+    prefecture_id: Optional[int] = Field(default=None, foreign_key="prefecture.id", index=True)
     name_zh: str
     name_en: str = ""
     population: Optional[int] = None
@@ -340,7 +360,9 @@ class ParameterOverride(SQLModel, table=True):
 
 
 class SettlementRun(SQLModel, table=True):
-    """One settlement: immutable once stored; a later run of the same key supersedes it."""
+    """One settlement: a later run of the same key supersedes it. `status` is the lock: draft,
+    or approved from the county's approval on, when the database refuses any change to the run
+    and its lines. Its way up the chain is in ApprovalStep."""
 
     __table_args__ = (UniqueConstraint("county_id", "policy", "component", "period",
                                        "input_hash", "parameter_version"),)
@@ -349,17 +371,46 @@ class SettlementRun(SQLModel, table=True):
     policy: str = Field(max_length=32)
     component: str = Field(max_length=64)
     period: str = Field(max_length=8)
-    status: str = Field(default="draft", max_length=16)  # draft | approved
+    status: str = Field(default="draft", max_length=16)  # draft | approved (locked)
     parameter_version: str = Field(max_length=32)
     parameters: Any = Field(sa_column=Column(JSON, nullable=False))
     parameter_sources: Any = Field(sa_column=Column(JSON, nullable=False))
     input_hash: str = Field(max_length=64)
+    # A digest of each top-level input, so two runs can say which inputs differ (null before 0008).
+    input_digests: Any = Field(default=None, sa_column=Column(JSON))
     flags: Any = Field(default=None, sa_column=Column(JSON))
     supersedes_id: Optional[int] = Field(default=None, foreign_key="settlementrun.id")
     created_at: datetime = Field(default_factory=now)
     created_by: str = ""
     approved_at: Optional[datetime] = None
     approved_by: Optional[str] = None
+
+
+class CurrentRun(SQLModel, table=True):
+    """A run made the current one of its county, policy, component and period: when it was
+    stored, or when settling again found it matching the facts and parameters in force. The
+    newest row of a key names its current run. Append-only."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="settlementrun.id", index=True)
+    at: datetime = Field(default_factory=now)
+    actor: str = ""
+
+
+class ApprovalStep(SQLModel, table=True):
+    """One step of a run up the chain: a level approves (the last level accepts), sends it back
+    with a reason, or (the last level) reopens its period. Append-only; `seq` numbers a run's
+    steps, so two people acting on the same run at once cannot both succeed."""
+
+    __table_args__ = (UniqueConstraint("run_id", "seq"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="settlementrun.id")  # the unique key leads with it
+    seq: int
+    level: str = Field(max_length=16)  # county | prefecture | province
+    action: str = Field(max_length=16)  # approve | accept | send_back | reopen
+    actor: str = ""
+    at: datetime = Field(default_factory=now)
+    reason: str = ""
 
 
 class SettlementLine(SQLModel, table=True):
@@ -384,14 +435,17 @@ class SettlementLine(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token: a supervisor reads every county, a county token reads and writes its own.
+    """A bearer token and what it may do (auth.py): a supervisor (the province), a prefecture,
+    a county, an auditor or an institution.
 
     Only the SHA-256 of the secret is kept; the secret is shown once, when it is created."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = ""
-    role: str = Field(max_length=16)  # supervisor | county
+    role: str = Field(max_length=16)  # supervisor | prefecture | county | auditor | institution
     county_id: Optional[int] = Field(default=None, foreign_key="county.id", index=True)
+    prefecture_id: Optional[int] = Field(default=None, foreign_key="prefecture.id", index=True)
+    institution: Optional[str] = Field(default=None, max_length=64)  # an institution token's code
     secret_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = Field(default_factory=now)
     expires_at: Optional[datetime] = None
@@ -399,8 +453,8 @@ class ApiToken(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what, when: imports, parameter changes, runs, approvals, tokens. Append-only: the
-    database refuses to update or delete a row."""
+    """Who did what, when: imports, parameter changes, runs, the chain's steps, tokens.
+    Append-only: the database refuses to update, delete, replace or truncate a row."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=now, index=True)

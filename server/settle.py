@@ -1,7 +1,9 @@
 """The settlement engine: gather a component's inputs from the store, compute, store the run.
 
 Runs are immutable. The same (county, policy, component, period, inputs, parameters) gives the
-same run back instead of a second one; a run with new inputs or parameters supersedes the last.
+same run back instead of a second one, and makes it the current run again; a run with new inputs
+or parameters supersedes the current one. A period the province has accepted takes no new run
+until it is reopened (approval.py).
 """
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ from typing import Any, Optional
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from . import approval
+from .approval import Conflict
 from .attainment import target
 from .audit import record
 from .overrides import in_force
-from .canonical import store_json
+from .canonical import digest, store_json
 
 from .compute import Computation, compute
 from .db import driver_rows
@@ -27,7 +31,7 @@ from .params import resolve
 from .models import (Community, County, Fund, Household, HouseholdMonth, HouseholdReimbursement, Indicator,
                      IndicatorTarget, IndicatorValue, Institution, ParameterOverride, PointsEvent, PointsOpening,
                      ProjectDisbursement, ProjectPlan, ProjectTask, ServiceCount, SettlementLine, SettlementRun,
-                     StaffDay, Task, Team, TeamGrid, TeamMember, Transfer, Unit, UnitMember, UnitPopulation, now)
+                     StaffDay, Task, Team, TeamGrid, TeamMember, Transfer, Unit, UnitMember, UnitPopulation)
 from .period import Period
 from .policy import Facts, HouseholdRow, PointsAccountRow
 
@@ -265,27 +269,48 @@ def prepare(session: Session, county_code: str, policy_code: str, component_code
 
 
 def latest_run(session: Session, county_id: int, policy: str, component: str, period: str) -> Optional[SettlementRun]:
-    return session.exec(select(SettlementRun).where(
-        SettlementRun.county_id == county_id, SettlementRun.policy == policy,
-        SettlementRun.component == component, SettlementRun.period == period)
-        .order_by(SettlementRun.id.desc())).scalars().first()
+    """The current run of the key: the one most recently stored or settled again (approval.py)."""
+    return approval.current_run(session, county_id, policy, component, period)
+
+
+def input_digests(c: Computation) -> dict[str, str]:
+    """A short digest of each top-level input, so that two runs can say which inputs differ."""
+    inputs = c.inputs.model_dump(exclude_none=True) if hasattr(c.inputs, "model_dump") else c.inputs
+    return {str(k): digest(v)[:16] for k, v in inputs.items()} if isinstance(inputs, Mapping) else {}
+
+
+def refuse_if_closed(session: Session, current: Optional[SettlementRun], county: County, c: Computation) -> None:
+    accepted = approval.closed_by(session, current)
+    if accepted is not None:
+        raise Conflict(f"{county.code} {c.policy.code}.{c.component.code} {c.period} is closed: the {accepted.level} "
+                       f"accepted run {current.id} ({accepted.actor}, {accepted.at:%Y-%m-%d}); it takes no new run "
+                       f"until the {accepted.level} reopens it")
 
 
 def store(session: Session, county: County, c: Computation, user: str = "") -> SettlementRun:
-    """Store a computation as a run, or return the run that already holds the same one."""
+    """Store a computation as a run and make it current; or, when a run holds the same one
+    already, make that run current again (an audited pointer, never an edit of the run)."""
     key = dict(county_id=county.id, policy=c.policy.code, component=c.component.code, period=str(c.period))
+    current = latest_run(session, **key)
     same = session.exec(select(SettlementRun).filter_by(
         **key, input_hash=c.input_hash, parameter_version=c.parameters.version)).scalars().first()
     if same is not None:
+        if current is None or current.id != same.id:
+            refuse_if_closed(session, current, county, c)
+            approval.make_current(session, same, user)
+            record(session, "settlement_current", user, county.id, f"run {same.id}",
+                   {"policy": same.policy, "component": same.component, "period": same.period,
+                    "instead_of": current.id if current else None}, after=same.input_hash)
         return same
-    previous = latest_run(session, county.id, **{k: v for k, v in key.items() if k != "county_id"})
+    refuse_if_closed(session, current, county, c)
     run = SettlementRun(**key, parameter_version=c.parameters.version, parameters=c.parameters.values,
-                        parameter_sources=c.parameters.sources, input_hash=c.input_hash,
+                        parameter_sources=c.parameters.sources, input_hash=c.input_hash, input_digests=input_digests(c),
                         flags=[asdict(f) for f in c.outcome.flags],
-                        supersedes_id=previous.id if previous else None, created_by=user)
+                        supersedes_id=current.id if current else None, created_by=user)
     session.add(run)
     session.flush()
     write_lines(session, run.id, c.outcome.lines)
+    approval.make_current(session, run, user)
     record(session, "settlement_run", user, county.id, f"run {run.id}",
            {"policy": run.policy, "component": run.component, "period": run.period,
             "parameter_version": run.parameter_version, "supersedes": run.supersedes_id,
@@ -314,22 +339,10 @@ def write_lines(session: Session, run_id: int, lines) -> None:
             copy.write_row((*row[:-1], store_json(row[-1])))
 
 
-class Conflict(ValueError):
-    """The change would contradict what is stored (e.g. approving a superseded run)."""
-
-
-def approve(session: Session, run: SettlementRun, user: str) -> SettlementRun:
-    """Approve the latest run of its key; from then on the database refuses to change it."""
-    if run.status == "approved":
-        return run
-    latest = latest_run(session, run.county_id, run.policy, run.component, run.period)
-    if latest.id != run.id:
-        raise Conflict(f"run {run.id} is superseded by run {latest.id}")
-    run.status, run.approved_by, run.approved_at = "approved", user, now()
-    session.add(run)
-    record(session, "settlement_approve", user, run.county_id, f"run {run.id}",
-           {"policy": run.policy, "component": run.component, "period": run.period}, after=run.input_hash)
-    return run
+def approve(session: Session, run: SettlementRun, user: str, reason: str = "") -> SettlementRun:
+    """The county approves its current run: from then on the database refuses to change it, and
+    the run goes up the chain (approval.py)."""
+    return approval.approve(session, run, "county", user, reason)
 
 
 def settle(session: Session, county_code: str, policy_code: str, component_code: str,

@@ -81,7 +81,7 @@ def test_sql_looking_strings_in_every_argument_are_data(client, field, arg):
     f = schema._schema.query_type.fields[field]
     required = {n: a for n, a in f.args.items() if isinstance(a.type, GraphQLNonNull) and n != arg}
     fillers = {"county": '"haiyan"', "period": '"2024"', "indicator": '"performance_score"', "code": '"haiyan"',
-               "policy": '"haiyan"', "component": '"work_equivalent"', "id": '"1"'}
+               "policy": '"haiyan"', "component": '"work_equivalent"', "id": '"1"', "a": '"1"', "b": '"1"'}
     for value in INJECTIONS:
         args = {arg: '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\u0000", "\\u0000") + '"'}
         args.update({n: fillers[n] for n in required})

@@ -1,0 +1,371 @@
+"""The approval chain on SQLite and PostgreSQL: a settlement goes up county → prefecture →
+province, is sent back and corrected on the way, and closes its period; bulk approval; which run
+is current; two runs compared, over GraphQL, in the export and on the command line."""
+import csv
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+from sqlmodel import Session
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from countypay import models
+from countypay.app import Settings, create_app
+from countypay.auth import create_token
+from countypay.cli import app as cli
+from countypay.load import import_bundle
+
+DATA = Path(__file__).parent / "data"
+
+
+def twin(tmp_path: Path, code: str) -> Path:
+    """The Haiyan bundle as another county of Zhejiang (its own rows, the same figures)."""
+    bundle = tmp_path / code
+    shutil.copytree(DATA / "haiyan-bundle", bundle)
+    for name in ("provinces.csv", "service_items.csv"):
+        (bundle / name).unlink()
+    for f in bundle.iterdir():
+        f.write_text(re.sub(r"^haiyan,", f"{code},", f.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    return bundle
+
+
+def url_of(engine) -> str:
+    """The URL a command reaches the fixture's database by (on PostgreSQL, its own schema)."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            schema = c.execute(text("select current_schema()")).scalar()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def place(session: Session, code: str, name_zh: str, province: str, counties: list[str]) -> models.Prefecture:
+    """A prefecture and its counties."""
+    pid = session.exec(select(models.Province.id).where(models.Province.code == province)).scalars().one()
+    prefecture = models.Prefecture(code=code, province_id=pid, name_zh=name_zh)
+    session.add(prefecture)
+    session.flush()
+    for county in session.exec(select(models.County).where(models.County.code.in_(counties))).scalars():
+        county.prefecture_id = prefecture.id
+        session.add(county)
+    return prefecture
+
+
+@pytest.fixture
+def api(engine, tmp_path):
+    import_bundle(engine, DATA / "haiyan-bundle")
+    import_bundle(engine, twin(tmp_path, "pinghu"))
+    import_bundle(engine, DATA / "other-bundle")
+    with Session(engine) as s:
+        place(s, "jiaxing", "嘉兴市", "zhejiang", ["haiyan", "pinghu"])
+        place(s, "huaibei", "淮北市", "anhui", ["other"])
+        s.flush()
+        tokens = {"province": create_token(s, "supervisor", name="province office")[1],
+                  "jiaxing": create_token(s, "prefecture", name="Jiaxing commission", prefecture="jiaxing")[1],
+                  "huaibei": create_token(s, "prefecture", name="Huaibei commission", prefecture="huaibei")[1],
+                  "haiyan": create_token(s, "county", "haiyan", name="Haiyan finance")[1],
+                  "pinghu": create_token(s, "county", "pinghu", name="Pinghu finance")[1],
+                  "centre": create_token(s, "institution", "haiyan", name="Centre A", institution="A")[1],
+                  "auditor": create_token(s, "auditor", name="audit office")[1]}
+        s.commit()
+    client = TestClient(create_app(engine, Settings()))
+
+    def gql(query, variables=None, as_=None):
+        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
+        r = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return r.json()
+
+    gql.client, gql.engine, gql.tokens = client, engine, tokens
+    return gql
+
+
+def data(result):
+    assert "errors" not in result, result["errors"]
+    return result["data"]
+
+
+def refused(result) -> tuple[str, str]:
+    (e,) = result["errors"]
+    return e["extensions"]["code"], e["message"]
+
+
+RUN = """mutation($county: String!, $o: JSON) { runSettlement(county: $county, policy: "haiyan",
+    component: "work_equivalent", period: "2024", parameterOverrides: $o) { id } }"""
+STATE = """query($id: ID!) { settlement(id: $id) { id status stage locked current nextActions levels
+    supersedes { id } chain { seq level levelZh action actor reason } } }"""
+ACT = {"approve": 'mutation($id: ID!) { approveSettlement(id: $id) { id status stage } }',
+       "send_back": 'mutation($id: ID!, $r: String!) { sendBackSettlement(id: $id, reason: $r) { id status stage } }'}
+
+
+def run(api, county="haiyan", overrides=None) -> str:
+    return data(api(RUN, {"county": county, "o": overrides}, as_=county))["runSettlement"]["id"]
+
+
+def state(api, id, as_="province") -> dict:
+    return data(api(STATE, {"id": id}, as_=as_))["settlement"]
+
+
+def act(api, action, id, as_, reason=None) -> dict:
+    out = data(api(ACT[action], {"id": id, "r": reason}, as_=as_))
+    return next(iter(out.values()))
+
+
+SENT_BACK = "risk fund rate is 8 % from county notice 2024-12, not 10 %"
+
+
+def test_one_settlement_walks_up_the_chain_is_sent_back_corrected_and_accepted(api):
+    first = run(api)
+    assert state(api, first, "haiyan")["nextActions"] == ["approve"]
+    assert state(api, first, "jiaxing")["nextActions"] == state(api, first)["nextActions"] == []
+    assert act(api, "approve", first, "haiyan") == {"id": first, "status": "approved", "stage": "prefecture"}
+    seen = state(api, first, "jiaxing")
+    assert (seen["locked"], seen["levels"], seen["nextActions"]) == (
+        True, ["county", "prefecture", "province"], ["approve", "send_back"])
+    assert state(api, first)["nextActions"] == ["send_back"]  # the province may send back what awaits the prefecture
+    assert state(api, first, "haiyan")["nextActions"] == []
+    # the prefecture sends it back; the run itself stays as it was
+    assert act(api, "send_back", first, "jiaxing", SENT_BACK) == {"id": first, "status": "sent_back", "stage": "county"}
+    # the county corrects its parameters and settles a second version
+    data(api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        name: "risk_fund_rate", effective: "2024-01-01", value: "0.08", reference: "county notice 2024-12") { name } }""",
+             as_="haiyan"))
+    assert state(api, first, "haiyan")["nextActions"] == []  # its parameters are no longer those in force
+    second = run(api)
+    two = state(api, second, "haiyan")
+    assert (two["supersedes"], two["current"], two["status"], two["nextActions"]) == (
+        {"id": first}, True, "draft", ["approve"])
+    assert state(api, first)["current"] is False
+    compared = data(api("""query($a: ID!, $b: ID!) { compareRuns(a: $a, b: $b) { changed { entity code a b difference }
+        parameters { name a b sourceA sourceB } inputsDiffer changedInputs unchanged } }""",
+                        {"a": first, "b": second}, as_="jiaxing"))["compareRuns"]
+    assert compared["parameters"] == [{"name": "risk_fund_rate", "a": "0.1", "b": "0.08",
+                                       "sourceA": "county override", "sourceB": "county override"}]
+    assert (compared["inputsDiffer"], compared["changedInputs"]) == (False, [])
+    risk = {(l["entity"], l["code"]): l for l in compared["changed"]}[("county", "risk_fund.opening")]
+    assert (risk["a"], risk["b"], risk["difference"]) == ("1000.00", "800.00", "-200.00")
+    # up again: county, prefecture, province
+    assert act(api, "approve", second, "haiyan")["stage"] == "prefecture"
+    assert act(api, "approve", second, "jiaxing")["stage"] == "province"
+    assert state(api, second)["nextActions"] == ["accept", "send_back"]
+    assert act(api, "approve", second, "province") == {"id": second, "status": "accepted", "stage": None}
+    done = state(api, second)
+    assert done["nextActions"] == ["reopen"] and state(api, second, "jiaxing")["nextActions"] == []
+    assert [(s["seq"], s["level"], s["levelZh"], s["action"], s["actor"]) for s in done["chain"]] == [
+        (1, "county", "县", "approve", "Haiyan finance"), (2, "prefecture", "市州", "approve", "Jiaxing commission"),
+        (3, "province", "省", "accept", "province office")]
+    assert [(s["action"], s["reason"]) for s in state(api, first)["chain"]] == [
+        ("approve", ""), ("send_back", SENT_BACK)]
+    # the audit trail tells the story, oldest first
+    events = data(api("""{ auditEvents(county: "haiyan", first: 50) { nodes { action actor subject detail } } }""",
+                      as_="auditor"))["auditEvents"]["nodes"][::-1]
+    story = [(e["action"], e["actor"], e["subject"], (e["detail"] or {}).get("level"), (e["detail"] or {}).get("reason"))
+             for e in events if e["action"].startswith(("settlement", "parameter")) and e["actor"] != ""]
+    assert story == [
+        ("settlement_run", "Haiyan finance", f"run {first}", None, None),
+        ("settlement_approve", "Haiyan finance", f"run {first}", "county", None),
+        ("settlement_send_back", "Jiaxing commission", f"run {first}", "prefecture", SENT_BACK),
+        ("parameter_override", "Haiyan finance", "haiyan.work_equivalent.risk_fund_rate from 2024-01-01", None,
+         None),
+        ("settlement_run", "Haiyan finance", f"run {second}", None, None),
+        ("settlement_approve", "Haiyan finance", f"run {second}", "county", None),
+        ("settlement_approve", "Jiaxing commission", f"run {second}", "prefecture", None),
+        ("settlement_accept", "province office", f"run {second}", "province", None)]
+
+
+def test_an_accepted_period_is_closed_until_the_province_reopens_it(api):
+    first = run(api)
+    for who in ("haiyan", "jiaxing", "province"):
+        act(api, "approve", first, who)
+    assert run(api) == first  # the same facts and parameters: the accepted run itself
+    code, message = refused(api(RUN, {"county": "haiyan", "o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))
+    assert code == "CONFLICT" and "is closed: the province accepted run" in message and "province office" in message
+    reopen = """mutation($r: String!) { reopenPeriod(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        period: "2024", reason: $r) { id status stage nextActions } }"""
+    assert refused(api(reopen, {"r": "an audit found an error"}, as_="jiaxing"))[1] == "only the province reopens a period"
+    assert refused(api(reopen, {"r": "  "}, as_="province")) == ("CONFLICT", "a reopen needs a reason")
+    assert refused(api(reopen, {"r": "x"}, as_="haiyan"))[0] == "CONFLICT"
+    opened = data(api(reopen, {"r": "an audit found an error"}, as_="province"))["reopenPeriod"]
+    assert opened == {"id": first, "status": "reopened", "stage": "county", "nextActions": []}
+    second = run(api, overrides={"risk_fund_rate": "0.2"})  # a new run may be stored again
+    assert second != first and state(api, second)["supersedes"] == {"id": first}
+    assert run(api) == first  # settled again as accepted: current again, and the county may send it up again
+    assert state(api, first, "haiyan")["nextActions"] == ["approve"]
+    reopened = data(api('{ auditEvents(county: "haiyan", action: "period_reopen") { nodes { actor detail } } }',
+                        as_="province"))["auditEvents"]["nodes"]
+    assert [(e["actor"], e["detail"]["reason"]) for e in reopened] == [("province office", "an audit found an error")]
+
+
+def test_a_what_if_stored_by_mistake_no_longer_blocks_approval(api):
+    """Settling again with the parameters in force makes their run current again: it can be
+    approved, and simulations compare with it."""
+    first = run(api)
+    what_if = run(api, overrides={"risk_fund_rate": "0.2"})
+    assert state(api, what_if)["supersedes"] == {"id": first}
+    code, message = refused(api(ACT["approve"], {"id": what_if}, as_="haiyan"))
+    assert code == "CONFLICT" and "parameters that are not in force (risk_fund_rate)" in message
+    assert run(api) == first
+    assert [state(api, i)["current"] for i in (first, what_if)] == [True, False]
+    simulated = data(api("""{ simulateSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        period: "2024", parameterOverrides: {floor_rate: "0.5"}) { latestRun { id } } }""", as_="haiyan"))
+    assert simulated["simulateSettlement"]["latestRun"] == {"id": first}
+    assert act(api, "approve", first, "haiyan")["status"] == "approved"
+    code, message = refused(api(ACT["approve"], {"id": what_if}, as_="haiyan"))
+    assert code == "CONFLICT" and f"run {what_if} is not the current run" in message
+    runs = data(api('{ settlements(county: "haiyan") { totalCount } current: settlements(current: true) { nodes { id } } '
+                    'approved: settlements(status: "approved") { nodes { id } } }', as_="province"))
+    assert runs["settlements"]["totalCount"] == 2  # simulating stored nothing
+    assert {"id": first} in runs["current"]["nodes"] and {"id": what_if} not in runs["current"]["nodes"]
+    assert runs["approved"]["nodes"] == [{"id": first}]
+    current_again = data(api('{ auditEvents(county: "haiyan", action: "settlement_current") { nodes { subject detail } } }',
+                             as_="haiyan"))["auditEvents"]["nodes"]
+    assert [(e["subject"], e["detail"]["instead_of"]) for e in current_again] == [(f"run {first}", int(what_if))]
+
+
+BULK = """mutation($p: String) { approveSettlements(period: "2024", prefecture: $p) { id county { code } status stage } }"""
+PENDING = '{ pendingApprovals(period: "2024") { id county { code } } }'
+
+
+def test_bulk_approval_of_a_prefectures_and_a_provinces_pending_runs(api):
+    ids = {county: run(api, county) for county in ("haiyan", "pinghu")}
+    assert data(api(PENDING, as_="jiaxing"))["pendingApprovals"] == []
+    assert [r["id"] for r in data(api(PENDING, as_="haiyan"))["pendingApprovals"]] == [ids["haiyan"]]
+    for county, id in ids.items():
+        act(api, "approve", id, county)
+    pending = data(api(PENDING, as_="jiaxing"))["pendingApprovals"]
+    assert sorted(r["county"]["code"] for r in pending) == ["haiyan", "pinghu"]
+    assert data(api(PENDING, as_="huaibei"))["pendingApprovals"] == []
+    assert data(api(PENDING, as_="auditor"))["pendingApprovals"] == []
+    approved = data(api(BULK, as_="jiaxing"))["approveSettlements"]
+    assert sorted((r["county"]["code"], r["status"], r["stage"]) for r in approved) == [
+        ("haiyan", "approved", "province"), ("pinghu", "approved", "province")]
+    assert data(api(BULK, as_="jiaxing"))["approveSettlements"] == []  # nothing left
+    assert refused(api(BULK, {"p": "huaibei"}, as_="jiaxing"))[0] == "NOT_FOUND"
+    assert data(api(BULK, {"p": "huaibei"}, as_="province"))["approveSettlements"] == []
+    accepted = data(api(BULK, {"p": "jiaxing"}, as_="province"))["approveSettlements"]
+    assert sorted((r["county"]["code"], r["status"], r["stage"]) for r in accepted) == [
+        ("haiyan", "accepted", None), ("pinghu", "accepted", None)]
+    for county in ids:
+        assert refused(api(RUN, {"county": county, "o": {"risk_fund_rate": "0.2"}}, as_=county))[0] == "CONFLICT"
+
+
+def test_bulk_approval_is_all_or_nothing(api):
+    good = run(api, "pinghu")
+    run(api, "pinghu", overrides={"risk_fund_rate": "0.2"})  # current, but not on the parameters in force
+    code, message = refused(api(BULK, as_="pinghu"))
+    assert code == "CONFLICT" and "not in force" in message
+    assert state(api, good)["status"] == "draft"
+    assert run(api, "pinghu") == good
+    assert [r["id"] for r in data(api(BULK, as_="pinghu"))["approveSettlements"]] == [good]
+
+
+def test_a_province_that_skips_the_prefecture_says_so(api):
+    url = url_of(api.engine)
+    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", url])  # noqa: E731
+    assert "zhejiang: county → prefecture → province" in invoke("levels", "zhejiang").output
+    bad = invoke("levels", "zhejiang", "province,county")
+    assert bad.exit_code == 1 and "the chain starts with the county" in bad.output
+    done = invoke("levels", "zhejiang", "county,province", "--user", "provincial office")
+    assert done.exit_code == 0 and "zhejiang: county → province" in done.output
+    first = run(api)
+    assert act(api, "approve", first, "haiyan")["stage"] == "province"
+    assert state(api, first, "jiaxing")["nextActions"] == []
+    assert state(api, first)["nextActions"] == ["accept", "send_back"]
+    provinces = data(api('{ provinces { nodes { code approvalLevels prefectures { code nameZh } } } }',
+                         as_="province"))["provinces"]["nodes"]
+    assert {p["code"]: (p["approvalLevels"], p["prefectures"]) for p in provinces} == {
+        "anhui": (["county", "prefecture", "province"], [{"code": "huaibei", "nameZh": "淮北市"}]),
+        "zhejiang": (["county", "province"], [{"code": "jiaxing", "nameZh": "嘉兴市"}])}
+    event = data(api('{ auditEvents(action: "approval_levels") { nodes { actor detail } } }',
+                     as_="auditor"))["auditEvents"]["nodes"]
+    assert [(e["actor"], e["detail"]["levels"]) for e in event] == [("provincial office", "county,province")]
+
+
+def test_a_county_without_a_prefecture_skips_that_level(api):
+    with Session(api.engine) as s:
+        county = s.exec(select(models.County).where(models.County.code == "pinghu")).scalars().one()
+        county.prefecture_id = None  # governed by the province directly (省直管县)
+        s.add(county)
+        s.commit()
+    first = run(api, "pinghu")
+    assert act(api, "approve", first, "pinghu")["stage"] == "province"
+    assert state(api, first)["levels"] == ["county", "province"]
+
+
+def test_the_hierarchy_over_graphql(api):
+    d = data(api("""{ prefectures { code nameZh province { code } counties { nodes { code prefecture { code } } } } }""",
+                 as_="province"))
+    assert d["prefectures"] == [
+        {"code": "huaibei", "nameZh": "淮北市", "province": {"code": "anhui"},
+         "counties": {"nodes": [{"code": "other", "prefecture": {"code": "huaibei"}}]}},
+        {"code": "jiaxing", "nameZh": "嘉兴市", "province": {"code": "zhejiang"},
+         "counties": {"nodes": [{"code": "haiyan", "prefecture": {"code": "jiaxing"}},
+                                {"code": "pinghu", "prefecture": {"code": "jiaxing"}}]}}]
+    mine = data(api('{ prefectures { code } counties { nodes { code } } }', as_="jiaxing"))
+    assert mine == {"prefectures": [{"code": "jiaxing"}], "counties": {"nodes": [{"code": "haiyan"}, {"code": "pinghu"}]}}
+
+
+def test_two_runs_compared_in_the_export(api):
+    first = run(api)
+    second = run(api, overrides={"risk_fund_rate": "0.2"})
+    headers = lambda who: {"Authorization": f"Bearer {api.tokens[who]}"}  # noqa: E731
+    r = api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("jiaxing"))
+    assert r.status_code == 200 and r.headers["content-disposition"] == \
+        f'attachment; filename="compare-{first}-{second}.csv"'
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    block = {row[0]: row[1] for row in rows if len(row) == 2}
+    assert block["参数 risk_fund_rate"] == "0.1 → 0.2" and block["输入"] == "相同"
+    table = rows[next(i for i, row in enumerate(rows) if row[:1] == ["对象"]):]
+    assert table[0] == ["对象", "项目", "单位", f"结算 {first}", f"结算 {second}", "差额", "变化"]
+    assert ["county", "risk_fund.opening", "元", "1000.00", "2000.00", "1000.00", "变化"] in table
+    sheet = api.client.get(f"/export/compare/{first}-{second}.xlsx", headers=headers("province"))
+    cells = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert any(row[:2] == ("county", "risk_fund.opening") and row[3:6] == (1000, 2000, 1000) for row in cells)
+    own = api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("centre"))
+    entities = {row[0] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))
+                if len(row) == 7 and row[0] != "对象"}
+    assert entities == {"A"}
+    assert api.client.get(f"/export/compare/{first}-{second}.csv").status_code == 401
+    assert api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("huaibei")).status_code == 404
+    other = data(api("""mutation { runSettlement(county: "pinghu", policy: "haiyan", component: "work_equivalent",
+        period: "2024") { id } }""", as_="pinghu"))["runSettlement"]["id"]
+    assert api.client.get(f"/export/compare/{first}-{other}.csv", headers=headers("province")).status_code == 400
+    assert refused(api('{ compareRuns(a: "%s", b: "%s") { unchanged } }' % (first, other), as_="province"))[0] \
+        == "BAD_INPUT"
+
+
+def test_the_chain_on_the_command_line(api):
+    url = url_of(api.engine)
+    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", url])  # noqa: E731
+    first = run(api)
+    done = invoke("approve", first, "--user", "Head of finance")
+    assert done.exit_code == 0 and f"run {first} approved by Head of finance (county); it awaits the prefecture" \
+        in done.output
+    back = invoke("send-back", first, "--user", "Jiaxing", "--reason", "wrong fund")
+    assert back.exit_code == 0 and "sent back by Jiaxing (prefecture): wrong fund" in back.output
+    for level in ("county", "prefecture"):
+        assert invoke("approve", first, "--user", "someone", "--level", level).exit_code == 0
+    accepted = invoke("approve", first, "--user", "Province")
+    assert accepted.exit_code == 0 and "accepted by Province (province); its period is closed" in accepted.output
+    closed = invoke("settle", "--county", "haiyan", "--policy", "haiyan", "--component", "work_equivalent",
+                    "--period", "2024")
+    assert closed.exit_code == 0  # the same facts and parameters: the accepted run, shown
+    shown = invoke("chain", first)
+    assert shown.exit_code == 0 and "accepted" in shown.output and "wrong fund" in shown.output
+    again = invoke("approve", first, "--user", "Province", "--level", "county")
+    assert again.exit_code == 1 and "is accepted: the period of haiyan haiyan.work_equivalent 2024 is closed" \
+        in again.output
+    opened = invoke("reopen", "--county", "haiyan", "--policy", "haiyan", "--component", "work_equivalent",
+                    "--period", "2024", "--user", "Province", "--reason", "audit")
+    assert opened.exit_code == 0 and f"reopened by Province (province); run {first} awaits the county" in opened.output
+    tokens = invoke("token", "create", "--role", "institution", "--county", "haiyan", "--institution", "B")
+    assert tokens.exit_code == 0 and "(institution of B of haiyan)" in tokens.output
+    assert invoke("token", "create", "--role", "institution", "--county", "haiyan", "--institution", "Z").exit_code == 1
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in invoke("token", "list").output.splitlines()
+            if re.match(r"│ \d", line)]
+    assert {(r[1], r[2]) for r in rows} >= {("prefecture", "jiaxing"), ("institution", "haiyan/A"),
+                                           ("institution", "haiyan/B"), ("auditor", "")}

@@ -1,0 +1,172 @@
+"""Every role against every query and mutation, on SQLite and PostgreSQL.
+
+The table gives, for each operation, what each role gets: the data it sees, or the error code.
+CONFLICT means the role may act but the run's state refuses (a draft awaits its county; the
+chain's success paths are walked in test_chain.py). A county another token may not read looks
+missing (NOT_FOUND); an institution's token, which reads only its own lines, is FORBIDDEN the rest
+of its county.
+"""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from countypay import models
+from countypay.app import Settings, create_app
+from countypay.auth import create_token
+from countypay.load import import_bundle
+from countypay.schema import schema
+from countypay.settle import settle
+
+DATA = Path(__file__).parent / "data"
+ROLES = ("anonymous", "province", "jiaxing", "huaibei", "haiyan", "other", "auditor", "centre")
+"""No token; the supervisor; haiyan's prefecture; another prefecture; haiyan's county; another
+county; an auditor; Centre A, an institution of haiyan."""
+
+UA, NF, FB, CF = "UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN", "CONFLICT"
+BOTH, ZJ, AH = ["anhui", "zhejiang"], ["zhejiang"], ["anhui"]
+ALL_LINES = ["A", "B", "C", "D", "county"]
+CHANGED = ["A", "B", "C", "county"]  # the lines a higher risk fund rate changes
+
+
+def codes(nodes, key="code"):
+    return sorted(n[key] for n in nodes)
+
+
+def counties_of(nodes):
+    return sorted({(n["county"] or {}).get("code", "-") for n in nodes})
+
+
+# operation: (GraphQL, what the caller sees, expected per role in ROLES order)
+OPERATIONS = {
+    "provinces": ("{ provinces { nodes { code } } }", lambda d: codes(d["provinces"]["nodes"]),
+                  ([], BOTH, ZJ, AH, ZJ, AH, BOTH, [])),
+    "prefectures": ("{ prefectures { code } }", lambda d: codes(d["prefectures"]),
+                    ([], ["huaibei", "jiaxing"], ["jiaxing"], ["huaibei"], ["jiaxing"], ["huaibei"],
+                     ["huaibei", "jiaxing"], [])),
+    "counties": ("{ counties { nodes { code } } }", lambda d: codes(d["counties"]["nodes"]),
+                 ([], ["haiyan", "other", "pinghu"], ["haiyan", "pinghu"], ["other"], ["haiyan"], ["other"],
+                  ["haiyan", "other", "pinghu"], [])),
+    "county": ('{ county(code: "haiyan") { code communities { code } } }', lambda d: d["county"]["code"],
+               (UA, "haiyan", "haiyan", NF, "haiyan", NF, "haiyan", FB)),
+    "units": ('{ units(county: "haiyan") { totalCount } }', lambda d: d["units"]["totalCount"],
+              (UA, 0, 0, NF, 0, NF, 0, FB)),
+    "institutions": ('{ institutions(county: "haiyan") { totalCount } }', lambda d: d["institutions"]["totalCount"],
+                     (UA, 4, 4, NF, 4, NF, 4, FB)),
+    "indicators": ('{ indicators(search: "visits_total") { nodes { code } } }', lambda d: codes(d["indicators"]["nodes"]),
+                   (["visits_total"],) * 8),
+    "indicatorValues": ('{ indicatorValues(county: "haiyan") { totalCount } }',
+                        lambda d: d["indicatorValues"]["totalCount"], (UA, 4, 4, NF, 4, NF, 4, FB)),
+    "policies": ('{ policies(county: "haiyan") { code } }', lambda d: codes(d["policies"]), ([["haiyan"]] * 8)),
+    "settlements": ('{ settlements { nodes { county { code } } } }', lambda d: counties_of(d["settlements"]["nodes"]),
+                    ([], ["haiyan"], ["haiyan"], [], ["haiyan"], [], ["haiyan"], ["haiyan"])),
+    "settlements of a county": ('{ settlements(county: "haiyan") { totalCount } }',
+                                lambda d: d["settlements"]["totalCount"], (UA, 2, 2, NF, 2, NF, 2, 2)),
+    "settlement": ('{ settlement(id: "$run") { lines { nodes { entity } } totalsByEntity { key } flags { entity } } }',
+                   lambda d: sorted({l["entity"] for l in d["settlement"]["lines"]["nodes"]}),
+                   (UA, ALL_LINES, ALL_LINES, NF, ALL_LINES, NF, ALL_LINES, ["A"])),
+    "compareRuns": ('{ compareRuns(a: "$run", b: "$what_if") { changed { entity } onlyInA { entity } } }',
+                    lambda d: sorted({l["entity"] for part in d["compareRuns"].values() for l in part}),
+                    (UA, CHANGED, CHANGED, NF, CHANGED, NF, CHANGED, ["A"])),
+    "pendingApprovals": ('{ pendingApprovals(period: "2024") { id } }', lambda d: [r["id"] for r in d["pendingApprovals"]],
+                         (UA, [], [], [], ["$run"], [], [], [])),
+    "auditEvents": ('{ auditEvents(first: 500) { nodes { county { code } } } }',
+                    lambda d: counties_of(d["auditEvents"]["nodes"]),
+                    (UA, ["-", "haiyan", "other", "pinghu"], ["haiyan", "pinghu"], ["other"], ["haiyan"], ["other"],
+                     ["-", "haiyan", "other", "pinghu"], FB)),
+    "compareCounties": ('{ compareCounties(indicator: "visits_total", period: "2024") { county { code } } }',
+                        lambda d: counties_of(d["compareCounties"]),
+                        ([], ["haiyan", "other"], ["haiyan"], ["other"], ["haiyan"], ["other"], ["haiyan", "other"], [])),
+    "simulateSettlement": ('{ simulateSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent", '
+                           'period: "2024", parameterOverrides: {floor_rate: "0.5"}) { latestRun { id } } }',
+                           lambda d: d["simulateSettlement"]["latestRun"]["id"],
+                           (UA, "$run", "$run", NF, "$run", NF, "$run", FB)),
+    "parameters": ('{ policies(county: "haiyan") { components { parameters(period: "2024", county: "haiyan") } } }',
+                   lambda d: d["policies"][0]["components"][0]["parameters"]["sources"]["risk_fund_rate"],
+                   (UA, "county override", "county override", NF, "county override", NF, "county override", FB)),
+    # mutations, in this order for every role
+    "setParameterOverride": ('mutation { setParameterOverride(county: "haiyan", policy: "haiyan", component: '
+                             '"work_equivalent", name: "risk_fund_rate", effective: "2024-01-01", value: "0.10", '
+                             'reference: "test county") { name } }', lambda d: d["setParameterOverride"]["name"],
+                             (UA, FB, FB, NF, "risk_fund_rate", NF, FB, FB)),
+    "runSettlement": ('mutation { runSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent", '
+                      'period: "2024") { id } }', lambda d: d["runSettlement"]["id"],
+                      (UA, FB, FB, NF, "$run", NF, FB, FB)),
+    "approveSettlements": ('mutation { approveSettlements(period: "2024") { id } }',
+                           lambda d: [r["id"] for r in d["approveSettlements"]],
+                           (UA, [], [], [], ["$run"], [], FB, FB)),
+    "approveSettlement": ('mutation { approveSettlement(id: "$run") { status } }',
+                          lambda d: d["approveSettlement"]["status"], (UA, CF, CF, NF, "approved", NF, FB, FB)),
+    "sendBackSettlement": ('mutation { sendBackSettlement(id: "$run", reason: "why") { status } }',
+                           lambda d: d["sendBackSettlement"]["status"], (UA, CF, CF, NF, CF, NF, FB, FB)),
+    "reopenPeriod": ('mutation { reopenPeriod(county: "haiyan", policy: "haiyan", component: "work_equivalent", '
+                     'period: "2024", reason: "why") { status } }', lambda d: d["reopenPeriod"]["status"],
+                     (UA, CF, CF, NF, CF, NF, FB, FB)),
+}
+
+
+def test_the_table_covers_every_query_and_mutation():
+    fields = {*schema._schema.query_type.fields, *schema._schema.mutation_type.fields}
+    assert fields <= {name.split(" ")[0] for name in OPERATIONS}, fields - set(OPERATIONS)
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    import_bundle(engine, DATA / "haiyan-bundle")
+    pinghu = tmp_path / "pinghu"
+    shutil.copytree(DATA / "haiyan-bundle", pinghu)
+    for name in ("provinces.csv", "service_items.csv"):
+        (pinghu / name).unlink()
+    for f in pinghu.iterdir():
+        f.write_text(re.sub(r"^haiyan,", "pinghu,", f.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    import_bundle(engine, pinghu)
+    import_bundle(engine, DATA / "other-bundle")
+    with Session(engine) as s:
+        for code, province, counties in (("jiaxing", "zhejiang", ["haiyan", "pinghu"]), ("huaibei", "anhui", ["other"])):
+            pid = s.exec(select(models.Province.id).where(models.Province.code == province)).scalars().one()
+            prefecture = models.Prefecture(code=code, province_id=pid, name_zh=code)
+            s.add(prefecture)
+            s.flush()
+            for county in s.exec(select(models.County).where(models.County.code.in_(counties))).scalars():
+                county.prefecture_id = prefecture.id
+        run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024", user="haiyan team")
+        what_if = settle(s, "haiyan", "haiyan", "work_equivalent", "2024", {"risk_fund_rate": "0.2"})
+        settle(s, "haiyan", "haiyan", "work_equivalent", "2024")  # the first run current again
+        tokens = {"province": create_token(s, "supervisor")[1],
+                  "jiaxing": create_token(s, "prefecture", prefecture="jiaxing")[1],
+                  "huaibei": create_token(s, "prefecture", prefecture="huaibei")[1],
+                  "haiyan": create_token(s, "county", "haiyan")[1],
+                  "other": create_token(s, "county", "other")[1],
+                  "auditor": create_token(s, "auditor")[1],
+                  "centre": create_token(s, "institution", "haiyan", institution="A")[1]}
+        s.commit()
+        ids = {"$run": str(run.id), "$what_if": str(what_if.id)}
+    client = TestClient(create_app(engine, Settings()))
+
+    def ask(query: str, role: str) -> dict:
+        for name, value in ids.items():
+            query = query.replace(name, value)
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
+        return client.post("/graphql", json={"query": query}, headers=headers).json()
+
+    ask.ids = ids
+    return ask
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_what_each_role_may_read_and_do(world, role):
+    column = ROLES.index(role)
+    got, want = {}, {}
+    for name, (query, seen, expected) in OPERATIONS.items():
+        result = world(query, role)
+        if result.get("errors"):
+            got[name] = [e["extensions"]["code"] for e in result["errors"]][0]
+        else:
+            got[name] = seen(result["data"])
+        value = expected[column]
+        want[name] = [world.ids.get(v, v) for v in value] if isinstance(value, list) else world.ids.get(value, value)
+    assert got == want
