@@ -465,3 +465,29 @@ class AuditEvent(SQLModel, table=True):
     detail: Any = Field(default=None, sa_column=Column(JSON))
     before_hash: Optional[str] = Field(default=None, max_length=64)
     after_hash: Optional[str] = Field(default=None, max_length=64)
+
+
+class SettleJob(SQLModel, table=True):
+    """A settlement of many counties for one period, shared out to workers county by county (jobs.py)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    period: str = Field(max_length=16)
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=now)
+
+
+class SettleJobCounty(SQLModel, table=True):
+    """One county of a job: pending until a worker settles it in one transaction, then done or failed."""
+
+    __table_args__ = (UniqueConstraint("job_id", "county"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="settlejob.id", index=True)
+    county: str = Field(max_length=32)
+    settles: Any = Field(sa_column=Column(JSON, nullable=False))  # [[policy, component], ...]
+    state: str = Field(default="pending", max_length=8, index=True)  # pending | done | failed
+    runs: Any = Field(default=None, sa_column=Column(JSON))  # the run ids, in `settles` order
+    lines: int = 0
+    error: str = ""
+    worker: str = ""
+    finished_at: Optional[datetime] = None

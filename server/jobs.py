@@ -1,0 +1,137 @@
+"""Settlement jobs: one period for many counties, shared out to workers county by county.
+
+A county is claimed and settled in one transaction: on PostgreSQL the claim is a row lock taken
+with SKIP LOCKED, so any number of `countypay worker` processes on any number of machines share a
+job without settling a county twice, and a worker killed mid-county leaves nothing behind (its
+transaction rolls back, the lock goes with it) and the county is pending again for the next
+worker. On SQLite the same loop runs in the process that starts the job.
+
+A county that fails is marked failed with the reason; the others go on.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from .errors import InputError
+from .host import registry
+from .models import County, SettlementLine, SettlementRun, SettleJob, SettleJobCounty, now
+from .period import Period
+from .settle import NotFound, settle
+from .synth import components as synthetic_components
+
+Done = Callable[[SettleJobCounty], None]
+
+
+def plan(session: Session, county: County) -> list[list[str]]:
+    """What a county settles: every component with a `gather` of the policies written for it;
+    else those of its synthetic plan (`countypay synth`); else what it settled before."""
+    own = [[p.code, c.code] for p in registry().policies.values() if p.county == county.code
+           for c in p.components if c.gather is not None]
+    if own:
+        return own
+    if county.code[:1] == "c" and county.code[1:].isdigit():
+        synthetic = [[p, c] for code, p, c in synthetic_components(int(county.code[1:])) if code == county.code]
+        if synthetic:
+            return synthetic
+    return [list(r) for r in session.execute(
+        select(SettlementRun.policy, SettlementRun.component).where(SettlementRun.county_id == county.id)
+        .distinct().order_by(SettlementRun.policy, SettlementRun.component))]
+
+
+def start(session: Session, period: str, counties: Optional[list[str]] = None, user: str = "") -> SettleJob:
+    """Queue a job: the named counties (all in the store when none) for `period`."""
+    period = str(Period.parse(period))
+    query = select(County).order_by(County.code)
+    if counties:
+        query = query.where(County.code.in_(counties))
+    found = list(session.exec(query).scalars())
+    missing = sorted(set(counties or ()) - {c.code for c in found})
+    if missing:
+        raise NotFound(f"no county {', '.join(missing)} in the store")
+    if not found:
+        raise NotFound("no county in the store to settle")
+    job = SettleJob(period=period, created_by=user)
+    session.add(job)
+    session.flush()
+    for county in found:
+        session.add(SettleJobCounty(job_id=job.id, county=county.code, settles=plan(session, county)))
+    session.flush()
+    return job
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(session: Session, job_id: Optional[int]) -> Optional[SettleJobCounty]:
+    """The next pending county no other worker holds, locked until this transaction ends."""
+    query = select(SettleJobCounty).where(SettleJobCounty.state == "pending")
+    if job_id is not None:
+        query = query.where(SettleJobCounty.job_id == job_id)
+    query = query.order_by(SettleJobCounty.id).limit(1).with_for_update(skip_locked=True)
+    return session.exec(query).scalars().first()
+
+
+def settle_one(session: Session, row: SettleJobCounty, period: str, user: str) -> None:
+    """Settle every component of the row's county, all or none: a failure is recorded instead."""
+    try:
+        with session.begin_nested():
+            runs = [settle(session, row.county, p, c, period, user=user).id for p, c in row.settles]
+        row.state, row.runs, row.error = "done", runs, ""
+        row.lines = session.execute(select(func.count()).select_from(SettlementLine)
+                                    .where(SettlementLine.run_id.in_(runs))).scalar_one() if runs else 0
+    except (InputError, NotFound, KeyError, ValueError, LookupError) as e:
+        row.state, row.error = "failed", str(e.args[0] if isinstance(e, KeyError) and e.args else e)
+    except Exception as e:  # a plugin's bug fails its county, not the job
+        row.state, row.error = "failed", f"{type(e).__name__}: {e}"
+
+
+def work(engine: Engine, job_id: Optional[int] = None, user: str = "", wait: float = 0,
+         on_done: Optional[Done] = None) -> int:
+    """Settle pending counties until none is left (or, with `wait` > 0, poll for new ones every
+    `wait` seconds for ever). Returns how many counties this worker finished."""
+    name, finished = worker_name(), 0
+    while True:
+        with Session(engine) as session:
+            row = claim(session, job_id)
+            if row is not None:
+                period = session.get(SettleJob, row.job_id).period
+                settle_one(session, row, period, user or f"worker {name}")
+                row.worker, row.finished_at = name, now()
+                session.add(row)
+                session.commit()
+                finished += 1
+                if on_done:
+                    on_done(row)
+                continue
+        if wait <= 0:
+            return finished
+        time.sleep(wait)
+
+
+def status(session: Session, job_id: int) -> dict:
+    """A job's state, progress and per-county results and errors."""
+    job = session.get(SettleJob, job_id)
+    if job is None:
+        raise NotFound(f"no settlement job {job_id}")
+    rows = list(session.exec(select(SettleJobCounty).where(SettleJobCounty.job_id == job_id)
+                             .order_by(SettleJobCounty.county)).scalars())
+    counts = {s: sum(r.state == s for r in rows) for s in ("pending", "done", "failed")}
+    state = ("queued" if counts["pending"] == len(rows) else "running" if counts["pending"]
+             else "failed" if counts["failed"] else "done")
+    return {"id": job.id, "period": job.period, "state": state, "total": len(rows), **counts,
+            "counties": [{"county": r.county, "state": r.state, "runs": r.runs or [], "lines": r.lines, "error": r.error,
+                          "worker": r.worker} for r in rows]}
+
+
+def pending(session: Session, job_id: int) -> int:
+    return session.execute(select(func.count()).select_from(SettleJobCounty).where(
+        SettleJobCounty.job_id == job_id, SettleJobCounty.state == "pending")).scalar_one()
