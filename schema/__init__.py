@@ -16,7 +16,10 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
+import re
+
 from .execution import PlainFieldsExecutor
+from .limits import CostLimit
 from .query import Mutation, Query
 from .scalars import SCALARS
 
@@ -30,9 +33,42 @@ def _mask(error: GraphQLError) -> bool:
     return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class CodedErrors(MaskErrors):
-    """Masked errors still carry a code: UNAVAILABLE when the database cannot be reached (the
-    client may retry), INTERNAL otherwise."""
+    """Every error carries a code: masked ones UNAVAILABLE when the database cannot be reached (the
+    client may retry), INTERNAL otherwise; a query that does not parse GRAPHQL_PARSE_FAILED, one
+    that does not validate GRAPHQL_VALIDATION_FAILED. Without introspection, no message suggests
+    a field name ("Did you mean …"), which would spell out the schema."""
+
+    def __init__(self, *args, introspection: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.introspection = introspection
+
+    def on_operation(self):
+        """A query that does not parse ends before its errors reach _process_errors: code it here."""
+        try:
+            yield from super().on_operation()
+        except GraphQLError as e:  # raised by the parser cache
+            e.extensions = {**(e.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+            raise
+        for e in self.execution_context.pre_execution_errors or ():
+            if not (e.extensions or {}).get("code"):
+                e.extensions = {**(e.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self.coded(e) for e in super()._process_errors(errors)]
+
+    def coded(self, e: GraphQLError) -> GraphQLError:
+        message = e.message if self.introspection else SUGGESTION.sub("", e.message)
+        if (e.extensions or {}).get("code") and message == e.message:
+            return e
+        code = (e.extensions or {}).get("code") or (
+            "INTERNAL" if e.path else "GRAPHQL_PARSE_FAILED" if e.message.startswith("Syntax Error")
+            else "GRAPHQL_VALIDATION_FAILED")
+        return GraphQLError(message, nodes=e.nodes, source=e.source, positions=e.positions, path=e.path,
+                            original_error=e.original_error, extensions={**(e.extensions or {}), "code": code})
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         down = isinstance(error.original_error, OperationalError) or (
@@ -51,7 +87,8 @@ def build(introspection: bool = True) -> strawberry.Schema:
     extensions = [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
                   lambda: AddValidationRules(rules),
                   lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256),
-                  lambda: CodedErrors(should_mask_error=_mask,
+                  CostLimit,  # after the validation cache: it judges valid queries only
+                  lambda: CodedErrors(should_mask_error=_mask, introspection=introspection,
                                       error_message="Internal error: the request was not completed.")]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
                              execution_context_class=PlainFieldsExecutor,

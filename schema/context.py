@@ -19,8 +19,31 @@ from countypay.auth import Viewer
 _open_sessions: contextvars.ContextVar[list] = contextvars.ContextVar("countypay_sessions")
 
 
+# Every `extensions.code` an answer can carry (GraphQL and HTTP level), with what it means; the
+# table in docs/front-end.md lists the same codes (a test holds them equal).
+CODES = {
+    "UNAUTHENTICATED": "no token, or one unknown, expired or revoked, where data needs one",
+    "FORBIDDEN": "the token may not read or change this",
+    "NOT_FOUND": "no such county, settlement, indicator or prefecture, or one the token may not see",
+    "BAD_INPUT": "an argument is wrong (a NUL byte, a search too long, a bad cursor or page size)",
+    "CONFLICT": "the change contradicts what is stored",
+    "TOO_COSTLY": "the query would cost more than the token's budget",
+    "GRAPHQL_PARSE_FAILED": "the query is not GraphQL",
+    "GRAPHQL_VALIDATION_FAILED": "the query does not fit the schema or its depth, alias and token limits",
+    "BAD_REQUEST": "the HTTP request is malformed",
+    "TOO_LARGE": "the body is over the size limit",
+    "METHOD_NOT_ALLOWED": "a mutation by GET, or a method the address does not take",
+    "UNSUPPORTED_MEDIA_TYPE": "a body that is not JSON",
+    "NOT_ACCEPTABLE": "an Accept header the server cannot answer",
+    "TIMEOUT": "the request ran past its time budget",
+    "UNAVAILABLE": "the database cannot be reached; retry shortly",
+    "INTERNAL": "a fault on the server",
+}
+
+
 def error(code: str, message: str) -> GraphQLError:
     """A GraphQL error with a stable `code` extension that clients can switch on."""
+    assert code in CODES, code
     return GraphQLError(message, extensions={"code": code})
 
 
@@ -38,6 +61,16 @@ def _many(session_of: Callable[[], Session], model, column: str, order: str = "i
         for r in session_of().exec(select(model).where(col.in_(keys)).order_by(getattr(model, order))).scalars():
             grouped[getattr(r, column)].append(r)
         return [grouped.get(k, []) for k in keys]
+    return DataLoader(load_fn=load)
+
+
+def _by_code(session_of: Callable[[], Session], model) -> DataLoader:
+    """Rows by (county id, code), e.g. communities' lead institutions."""
+    async def load(keys: list[tuple[int, str]]) -> list[Any]:
+        rows = session_of().exec(select(model).where(model.county_id.in_({k[0] for k in keys}),
+                                                     model.code.in_({k[1] for k in keys}))).scalars()
+        found = {(r.county_id, r.code): r for r in rows}
+        return [found.get(k) for k in keys]
     return DataLoader(load_fn=load)
 
 
@@ -81,6 +114,8 @@ class Context:
                 "institution": lambda: _by_id(s, models.Institution),
                 "indicator": lambda: _by_id(s, models.Indicator),
                 "run": lambda: _by_id(s, models.SettlementRun),
+                "institution_code": lambda: _by_code(s, models.Institution),
+                "communities": lambda: _many(s, models.Community, "county_id", "code"),
                 "team": lambda: _many(s, models.UnitMember, "unit_id"),
                 "populations": lambda: _many(s, models.UnitPopulation, "unit_id", "group"),
                 "targets": lambda: _many(s, models.IndicatorTarget, "indicator_id", "year"),
@@ -89,6 +124,16 @@ class Context:
                 "chain": lambda: _chains(s),
             }[name]()
         return self.loaders[name]
+
+    def pages(self, key: tuple, load: Callable[[list], dict]) -> DataLoader:
+        """A DataLoader of one list field with one set of arguments (`key`): `load(parents)`
+        answers every parent's page at once, so a level of a query costs one statement."""
+        if key not in self.loaders:
+            async def batch(parents: list) -> list:
+                found = load(parents)
+                return [found[p] for p in parents]
+            self.loaders[key] = DataLoader(load_fn=batch)
+        return self.loaders[key]
 
     # ---- access
     def readable(self) -> Optional[set[int]]:

@@ -96,15 +96,50 @@ def after_key(order: Sequence, values: list):
     return or_(*terms)
 
 
+def page_size(first: Optional[int]) -> int:
+    first = DEFAULT_PAGE if first is None else first
+    if not 0 <= first <= MAX_PAGE:
+        raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
+    return first
+
+
+def paginate_many(session, stmt, model, parent, parents: list, order: Sequence, first: Optional[int],
+                  after: Optional[str], node: Callable) -> dict[Any, Connection]:
+    """The same page of `stmt` (a select of `model`) for each of `parents` (values of the column
+    `parent`), in one statement: rows are numbered within each parent in `order` and the first
+    `first + 1` of each kept. The totals, when asked for, are one grouped count for all."""
+    first = page_size(first)
+    page = stmt.where(parent.in_(parents))
+    if after:
+        page = page.where(after_key(order, decode(after, len(order))))
+    cols = [_column(k)[0] for k in order]
+    rank = func.row_number().over(partition_by=parent, order_by=list(order)).label("rank")
+    ranked = page.with_only_columns(model.id, parent.label("parent"), rank).subquery()
+    rows = session.execute(select(model, ranked.c.parent, *cols).join(ranked, model.id == ranked.c.id)
+                           .where(ranked.c.rank <= first + 1).order_by(ranked.c.parent, ranked.c.rank))
+    found: dict[Any, list] = {p: [] for p in parents}
+    for r in rows:
+        found[r[1]].append(r)
+    counts: list[dict] = []  # filled by the first totalCount asked
+
+    def count(p) -> int:
+        if not counts:
+            grouped = stmt.where(parent.in_(parents)).with_only_columns(parent, func.count()).group_by(parent)
+            counts.append(dict(session.execute(grouped).all()))
+        return counts[0].get(p, 0)
+
+    return {p: Connection(items=[node(row=r[0]) for r in rs[:first]], keys=[tuple(r[2:]) for r in rs[:first]],
+                          after=after is not None, more=len(rs) > first, count=lambda p=p: count(p))
+            for p, rs in found.items()}
+
+
 def paginate(session, stmt, order: Sequence, first: Optional[int], after: Optional[str],
              node: Callable) -> Connection:
     """One page of `stmt` in `order` (whose last term is unique, e.g. the id) as `node(row=...)`s:
     a select of one model gives each node its object, a select of columns its row. Rows are read
     one at a time, so each is freed once its node is made; one row past the page tells whether
     more follow."""
-    first = DEFAULT_PAGE if first is None else first
-    if not 0 <= first <= MAX_PAGE:
-        raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
+    first = page_size(first)
     page = stmt
     if after:
         page = page.where(after_key(order, decode(after, len(order))))

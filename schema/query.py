@@ -1,11 +1,13 @@
 """Root query and mutation fields."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Optional
 
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from strawberry.scalars import JSON
@@ -19,10 +21,14 @@ from countypay.money import ConservationError, exact, round_half_up
 from countypay.period import Period as _Period
 
 from .context import Context, error
-from .pagination import Connection, paginate
+from .pagination import DEFAULT_PAGE, Connection, paginate
 from .scalars import Exact, Period
-from .types import (AuditEvent, Attainment, County, Indicator, IndicatorValue, Institution, Order, Policy,
-                    Prefecture, Province, SettlementRun, Unit, institution_list, ordered, prefecture_rows, unit_list)
+from .types import (AuditEvent, Attainment, Community, County, Indicator, IndicatorValue, Institution, Node, Order,
+                    Policy, Prefecture, Province, SettlementRun, Unit, institution_list, ordered, parse_global_id,
+                    prefecture_rows, unit_list)
+
+
+MAX_SEARCH = 100  # a search pattern longer than any name is refused, not matched
 
 
 def ctx(info: Info) -> Context:
@@ -33,10 +39,21 @@ def county_ids(c: Context, code: Optional[str]) -> Optional[list[int]]:
     return None if code is None else [c.county(code).id]
 
 
+def problem(line: str) -> dict:
+    """A problem line (`units[2].quota: reason`) as an object a form can place: the field's path,
+    the row where the path names one, a code and the reason."""
+    path, sep, message = line.partition(": ")
+    if not sep:
+        path, message = "", line
+    row = re.search(r"\[(\d+)\]", path)
+    return {"path": path, "row": int(row.group(1)) if row else None, "code": "BAD_INPUT", "message": message}
+
+
 def bad_input(e: Exception) -> strawberry.exceptions.StrawberryGraphQLError:
-    problems = e.problems if isinstance(e, InputError) else [str(e)]
-    return error("BAD_INPUT", str(e)) if not isinstance(e, InputError) else \
-        strawberry.exceptions.StrawberryGraphQLError(str(e), extensions={"code": "BAD_INPUT", "problems": problems})
+    if not isinstance(e, InputError):
+        return error("BAD_INPUT", str(e))
+    return strawberry.exceptions.StrawberryGraphQLError(
+        str(e), extensions={"code": "BAD_INPUT", "problems": [problem(p) for p in e.problems]})
 
 
 @strawberry.type(description="An indicator's value in one county, for supervisors comparing counties.")
@@ -144,10 +161,31 @@ def run_comparison(c: Context, a: str, b: str) -> RunComparison:
         inputs_differ=found.inputs_differ, changed_inputs=found.changed_inputs)
 
 
-@strawberry.type
+@strawberry.type(description="What countypay answers: the counties, their institutions and units, indicator values, "
+                             "stored settlements and what-if settlements, each as far as the token may read.")
 class Query:
+    @strawberry.field(description="Any object by its global id (Relay's refetch); null with NOT_FOUND when the id "
+                                  "names nothing the token may see.")
+    def node(self, info: Info, id: strawberry.ID) -> Optional[Node]:
+        return find_node(ctx(info), id)
+
+    @strawberry.field(description="Objects by their global ids (at most 100), in the order asked; null for an id "
+                                  "that names nothing the token may see.")
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Optional[Node]]:
+        if len(ids) > MAX_NODES:
+            raise error("BAD_INPUT", f"ids: at most {MAX_NODES}")
+        out = []
+        for value in ids:
+            try:
+                out.append(find_node(ctx(info), value))
+            except GraphQLError as e:
+                if e.extensions.get("code") != "NOT_FOUND":
+                    raise
+                out.append(None)
+        return out
+
     @strawberry.field(description="Provinces that hold a county the caller may read.")
-    def provinces(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
+    def provinces(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
                   order: Optional[Order] = None) -> Connection[Province]:
         c = ctx(info)
         stmt = select(models.Province)
@@ -169,7 +207,7 @@ class Query:
         return [Prefecture(row=r) for r in prefecture_rows(c, pid)]
 
     @strawberry.field(description="Counties the caller may read, optionally of one province.")
-    def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = None,
+    def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
                  after: Optional[str] = None, order: Optional[Order] = None) -> Connection[County]:
         c = ctx(info)
         stmt = c.restrict(select(models.County), models.County.id)
@@ -177,33 +215,36 @@ class Query:
             stmt = stmt.join(models.Province).where(models.Province.code == province)
         return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
 
-    @strawberry.field(description="One county by code.")
-    def county(self, info: Info, code: str) -> County:
+    @strawberry.field(description="One county by code; null (with a NOT_FOUND error) when there is none the token "
+                                  "may read, so the rest of the answer stands.")
+    def county(self, info: Info, code: str) -> Optional[County]:
         return County(row=ctx(info).county(code))
 
     @strawberry.field(description="Health management units, by county and community.")
     def units(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
-              first: Optional[int] = None, after: Optional[str] = None,
+              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
               order: Optional[Order] = None) -> Connection[Unit]:
         c = ctx(info)
         return unit_list(c, county_ids(c, county), community, first, after, order)
 
     @strawberry.field(description="Institutions, by county, community, kind and tier.")
     def institutions(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
-                     kind: Optional[str] = None, tier: Optional[str] = None, first: Optional[int] = None,
+                     kind: Optional[str] = None, tier: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
                      after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
         c = ctx(info)
         return institution_list(c, county_ids(c, county), kind, tier, community, first, after, order)
 
     @strawberry.field(description="Indicator definitions (a public catalogue).")
     def indicators(self, info: Info, entity: Optional[str] = None, search: Optional[str] = None,
-                   first: Optional[int] = None, after: Optional[str] = None,
+                   first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
                    order: Optional[Order] = None) -> Connection[Indicator]:
         c = ctx(info)
         I = models.Indicator
         stmt = select(I)
         if entity:
             stmt = stmt.where(I.entity == entity)
+        if search and len(search) > MAX_SEARCH:
+            raise error("BAD_INPUT", f"search: at most {MAX_SEARCH} characters")
         if search:
             like = f"%{search}%"
             stmt = stmt.where(I.code.like(like) | I.name_zh.like(like) | I.name_en.like(like))
@@ -212,7 +253,7 @@ class Query:
     @strawberry.field(description="Indicator values of a county, with attainment against benchmark and target.")
     def indicator_values(self, info: Info, county: str, indicator: Optional[str] = None,
                          entity: Optional[str] = None, period: Optional[Period] = None,
-                         first: Optional[int] = None, after: Optional[str] = None) -> Connection[IndicatorValue]:
+                         first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[IndicatorValue]:
         c = ctx(info)
         V, I = models.IndicatorValue, models.Indicator
         stmt = select(V).where(V.county_id == c.county(county).id)
@@ -233,7 +274,7 @@ class Query:
                                   "status (draft, approved, accepted, sent_back, reopened) and whether current.")
     def settlements(self, info: Info, county: Optional[str] = None, policy: Optional[str] = None,
                     component: Optional[str] = None, period: Optional[Period] = None,
-                    status: Optional[str] = None, first: Optional[int] = None,
+                    status: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
                     after: Optional[str] = None, current: Optional[bool] = None) -> Connection[SettlementRun]:
         c = ctx(info)
         R = models.SettlementRun
@@ -270,7 +311,7 @@ class Query:
     @strawberry.field(description="The audit trail, newest first: supervisors and auditors see every county's, a "
                                   "prefecture its counties', a county its own.")
     def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
-                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[AuditEvent]:
+                     first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[AuditEvent]:
         c = ctx(info)
         if not c.viewer.reads_audit():
             raise c.denied() if c.viewer.role == "anonymous" else error("FORBIDDEN", "this token may not read the "
@@ -285,8 +326,9 @@ class Query:
             stmt = stmt.where(A.action == action)
         return paginate(c.session, stmt, (A.id.desc(),), first, after, AuditEvent)
 
-    @strawberry.field(description="One settlement by id, with its lines, traces and totals.")
-    def settlement(self, info: Info, id: strawberry.ID) -> SettlementRun:
+    @strawberry.field(description="One settlement by id, with its lines, traces and totals; null (with a NOT_FOUND "
+                                  "error) when there is none the token may see.")
+    def settlement(self, info: Info, id: strawberry.ID) -> Optional[SettlementRun]:
         return SettlementRun(row=run_row(ctx(info), id))
 
     @strawberry.field(description="An indicator's value in every readable county for a period.")
@@ -349,6 +391,40 @@ class Query:
                       for e, ls in grouped.items()])
 
 
+NODES = {t.__name__: t for t in (Province, Prefecture, County, Community, Institution, Unit, Indicator, AuditEvent)}
+MAX_NODES = 100
+
+
+def find_node(c: Context, value: str) -> Node:
+    """The object of a global id, if the token may see it; NOT_FOUND for an id that names none
+    (garbage included), UNAUTHENTICATED for data that needs a token."""
+    parsed = parse_global_id(str(value))
+    if parsed is not None and parsed[0] == "SettlementRun":
+        return SettlementRun(row=run_row(c, str(parsed[1])))
+    kind = NODES.get(parsed[0]) if parsed else None
+    row = c.session.get(getattr(models, kind.__name__), parsed[1]) if kind else None
+    if row is not None and not visible(c, kind, row):
+        if c.viewer.role == "anonymous":
+            raise c.denied()
+        row = None
+    if row is None:
+        raise error("NOT_FOUND", f"no object with id {value!r}")
+    return kind(row=row)
+
+
+def visible(c: Context, kind, row) -> bool:
+    ids = c.readable()
+    if kind is Indicator or ids is None and kind is not AuditEvent:
+        return True
+    if kind is AuditEvent:
+        return c.viewer.reads_audit() and (ids is None or row.county_id in ids)
+    if kind in (Province, Prefecture):
+        column = models.County.province_id if kind is Province else models.County.prefecture_id
+        return c.session.execute(select(models.County.id).where(column == row.id, models.County.id.in_(ids or {-1}))
+                                 ).first() is not None
+    return (row.id if kind is County else row.county_id) in ids
+
+
 def scope(c: Context, prefecture: Optional[str], county: Optional[str]) -> Optional[set[int]]:
     """The counties a bulk approval covers: the viewer's, narrowed to a prefecture or a county."""
     ids = c.readable()
@@ -377,10 +453,8 @@ def chained(c: Context, change):
 
 
 def run_row(c: Context, id: str) -> models.SettlementRun:
-    try:
-        row = c.session.get(models.SettlementRun, int(id))
-    except ValueError:
-        row = None
+    # An id no column can hold (not digits, or past 32 bits) names no run: ask no database.
+    row = c.session.get(models.SettlementRun, int(id)) if str(id).isascii() and str(id).isdigit() and int(id) < 2 ** 31 else None
     if row is None or not c.viewer.sees_runs(row.county_id):
         if row is not None and c.viewer.role == "anonymous":
             raise c.denied()
@@ -388,7 +462,8 @@ def run_row(c: Context, id: str) -> models.SettlementRun:
     return row
 
 
-@strawberry.type
+@strawberry.type(description="What countypay changes: settlements run, approved, sent back and reopened, and "
+                             "parameter overrides set, each as far as the token may change.")
 class Mutation:
     @strawberry.mutation(description="Settle one component for a county and period from the stored facts. "
                                      "The same inputs and parameters return the same run.")

@@ -2,6 +2,7 @@
 so a report screen costs a fixed number of queries however many rows it shows."""
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from countypay.period import Period as _Period
 from countypay.policy import ROLES, UNITS
 
 from .context import Context
-from .pagination import Connection, paginate
+from .pagination import DEFAULT_PAGE, Connection, paginate, paginate_many
 from .scalars import Exact, Money, Period
 
 ROLE_NAMES = dict(zip(ROLES, ("单元长", "指导员", "村医", "管理员", "卫健专干")))
@@ -59,8 +60,33 @@ def ordered(model, order: Optional[Order]) -> tuple:
     return (col.desc() if order.value.endswith("desc") else col, model.id)
 
 
+def global_id(kind: str, key: int) -> strawberry.ID:
+    """A Relay id: base64 of `Type:key`, unique across types. A settlement keeps its bare number
+    (digits only, which no base64 of `Type:…` is), so links and exports made with it stay valid."""
+    return strawberry.ID(base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode())
+
+
+def parse_global_id(value: str) -> Optional[tuple[str, int]]:
+    """(type, key) of a global id, or None when it is not one."""
+    if value.isascii() and value.isdigit():
+        return ("SettlementRun", int(value)) if int(value) < 2 ** 31 else None
+    try:
+        kind, _, key = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
+    except (ValueError, UnicodeError):
+        return None
+    return (kind, int(key)) if key.isascii() and key.isdigit() and int(key) < 2 ** 31 else None
+
+
+@strawberry.interface(description="An object with a global id: refetch it with `node(id:)` (Relay), or key a "
+                                  "client cache by it (Apollo).")
+class Node:
+    @strawberry.field(description="The global id, unique across every type.")
+    def id(self) -> strawberry.ID:
+        return global_id(type(self).__name__, self.row.id)
+
+
 @strawberry.type(description="A province (省).")
-class Province:
+class Province(Node):
     row: strawberry.Private[models.Province]
 
     code = column("code", str, 'Province code, e.g. `anhui`.')
@@ -68,11 +94,9 @@ class Province:
     name_en = column("name_en", str, "English name.")
 
     @strawberry.field(description="The province's counties that the caller may read.")
-    def counties(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                 order: Optional[Order] = None) -> Connection[County]:
-        c = ctx(info)
-        stmt = c.restrict(select(models.County).where(models.County.province_id == self.row.id), models.County.id)
-        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
+    async def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                       order: Optional[Order] = None) -> Connection[County]:
+        return await county_pages(ctx(info), models.County.province_id, first, after, order).load(self.row.id)
 
     @strawberry.field(description="The province's prefectures (市, 州) that hold a county the caller may read.")
     def prefectures(self, info: Info) -> list[Prefecture]:
@@ -97,7 +121,7 @@ def prefecture_rows(c: Context, province_id: Optional[int] = None) -> list[model
 
 @strawberry.type(description="A prefecture (地级市, 州): between a province and its counties, it approves its "
                              "counties' settlements before the province accepts them.")
-class Prefecture:
+class Prefecture(Node):
     row: strawberry.Private[models.Prefecture]
 
     code = column("code", str, 'Prefecture code, e.g. `huaibei`.')
@@ -109,15 +133,21 @@ class Prefecture:
         return Province(row=await ctx(info).loader("province").load(self.row.province_id))
 
     @strawberry.field(description="The prefecture's counties that the caller may read.")
-    def counties(self, info: Info, first: Optional[int] = None, after: Optional[str] = None,
-                 order: Optional[Order] = None) -> Connection[County]:
-        c = ctx(info)
-        stmt = c.restrict(select(models.County).where(models.County.prefecture_id == self.row.id), models.County.id)
-        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
+    async def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                       order: Optional[Order] = None) -> Connection[County]:
+        return await county_pages(ctx(info), models.County.prefecture_id, first, after, order).load(self.row.id)
+
+
+def county_pages(c: Context, parent, first, after, order):
+    """Pages of the readable counties of many provinces or prefectures (`parent`), one statement."""
+    C = models.County
+    stmt = c.restrict(select(C), C.id)
+    return c.pages(("counties", parent.key, first, after, order), lambda ps: paginate_many(
+        c.session, stmt, C, parent, ps, ordered(C, order), first, after, County))
 
 
 @strawberry.type(description="A county (县) and everything stored for it.")
-class County:
+class County(Node):
     row: strawberry.Private[models.County]
 
     code = column("code", str, 'County code, e.g. `suixi`.')
@@ -137,24 +167,30 @@ class County:
         return Prefecture(row=await ctx(info).loader("prefecture").load(self.row.prefecture_id))
 
     @strawberry.field(description="Medical communities (医共体).")
-    def communities(self, info: Info) -> list[Community]:
+    async def communities(self, info: Info) -> list[Community]:
         c = ctx(info)
         if not c.viewer.may_read(self.row.id):  # an institution sees its county's name, not its facts
             return []
-        rows = c.session.exec(select(models.Community).where(
-            models.Community.county_id == self.row.id).order_by(models.Community.code)).scalars()
-        return [Community(row=r) for r in rows]
+        return [Community(row=r) for r in await c.loader("communities").load(self.row.id)]
 
     @strawberry.field(description="Institutions, filtered by kind, tier or community.")
-    def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
-                     community: Optional[str] = None, first: Optional[int] = None,
-                     after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
-        return institution_list(ctx(info), [self.row.id], kind, tier, community, first, after, order)
+    async def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
+                           community: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
+                           after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
+        c, I = ctx(info), models.Institution
+        stmt = institution_stmt(c, None, kind, tier, community)
+        return await c.pages(("County.institutions", kind, tier, community, first, after, order),
+                             lambda ps: paginate_many(c.session, stmt, I, I.county_id, ps, ordered(I, order), first,
+                                                      after, Institution)).load(self.row.id)
 
     @strawberry.field(description="Health management units (健康管理单元).")
-    def units(self, info: Info, community: Optional[str] = None, first: Optional[int] = None,
-              after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Unit]:
-        return unit_list(ctx(info), [self.row.id], community, first, after, order)
+    async def units(self, info: Info, community: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
+                    after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Unit]:
+        c, U = ctx(info), models.Unit
+        stmt = unit_stmt(c, None, community)
+        return await c.pages(("County.units", community, first, after, order),
+                             lambda ps: paginate_many(c.session, stmt, U, U.county_id, ps, ordered(U, order), first,
+                                                      after, Unit)).load(self.row.id)
 
     @strawberry.field(description="Policies this county is paid by.")
     def policies(self) -> list[Policy]:
@@ -163,6 +199,12 @@ class County:
 
 
 def institution_list(c: Context, county_ids, kind, tier, community, first, after, order) -> Connection[Institution]:
+    I = models.Institution
+    return paginate(c.session, institution_stmt(c, county_ids, kind, tier, community), ordered(I, order), first,
+                    after, Institution)
+
+
+def institution_stmt(c: Context, county_ids, kind, tier, community):
     I = models.Institution
     stmt = select(I)
     if county_ids is not None:
@@ -174,10 +216,14 @@ def institution_list(c: Context, county_ids, kind, tier, community, first, after
         stmt = stmt.where(I.tier == tier)
     if community:
         stmt = stmt.join(models.Community, models.Community.id == I.community_id).where(models.Community.code == community)
-    return paginate(c.session, stmt, ordered(I, order), first, after, Institution)
+    return stmt
 
 
 def unit_list(c: Context, county_ids, community, first, after, order) -> Connection[Unit]:
+    return paginate(c.session, unit_stmt(c, county_ids, community), ordered(models.Unit, order), first, after, Unit)
+
+
+def unit_stmt(c: Context, county_ids, community):
     U = models.Unit
     stmt = select(U)
     if county_ids is not None:
@@ -185,11 +231,11 @@ def unit_list(c: Context, county_ids, community, first, after, order) -> Connect
     stmt = c.restrict(stmt, U.county_id)
     if community:
         stmt = stmt.join(models.Community, models.Community.id == U.community_id).where(models.Community.code == community)
-    return paginate(c.session, stmt, ordered(U, order), first, after, Unit)
+    return stmt
 
 
 @strawberry.type(description="A medical community (医共体): a county hospital leading township centres and clinics.")
-class Community:
+class Community(Node):
     row: strawberry.Private[models.Community]
 
     code = column("code", str, 'Community code, unique within its county.')
@@ -201,25 +247,32 @@ class Community:
         return County(row=await ctx(info).loader("county").load(self.row.county_id))
 
     @strawberry.field(description="The lead institution (牵头医院).")
-    def lead(self, info: Info) -> Optional[Institution]:
+    async def lead(self, info: Info) -> Optional[Institution]:
         if not self.row.lead:
             return None
-        row = ctx(info).session.exec(select(models.Institution).where(
-            models.Institution.county_id == self.row.county_id, models.Institution.code == self.row.lead)).scalars().first()
+        row = await ctx(info).loader("institution_code").load((self.row.county_id, self.row.lead))
         return Institution(row=row) if row else None
 
     @strawberry.field(description="The community's institutions, filtered by kind or tier.")
-    def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
-                     first: Optional[int] = None, after: Optional[str] = None) -> Connection[Institution]:
-        return institution_list(ctx(info), [self.row.county_id], kind, tier, self.row.code, first, after, None)
+    async def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
+                           first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[Institution]:
+        c, I = ctx(info), models.Institution
+        stmt = institution_stmt(c, None, kind, tier, None)
+        return await c.pages(("Community.institutions", kind, tier, first, after),
+                             lambda ps: paginate_many(c.session, stmt, I, I.community_id, ps, ordered(I, None), first,
+                                                      after, Institution)).load(self.row.id)
 
     @strawberry.field(description="The community's health management units.")
-    def units(self, info: Info, first: Optional[int] = None, after: Optional[str] = None) -> Connection[Unit]:
-        return unit_list(ctx(info), [self.row.county_id], self.row.code, first, after, None)
+    async def units(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[Unit]:
+        c, U = ctx(info), models.Unit
+        stmt = unit_stmt(c, None, None)
+        return await c.pages(("Community.units", first, after),
+                             lambda ps: paginate_many(c.session, stmt, U, U.community_id, ps, ordered(U, None), first,
+                                                      after, Unit)).load(self.row.id)
 
 
 @strawberry.type(description="A health institution (医疗卫生机构).")
-class Institution:
+class Institution(Node):
     row: strawberry.Private[models.Institution]
 
     code = column("code", str, 'Institution code, unique within its county.')
@@ -263,7 +316,7 @@ class Population:
 
 
 @strawberry.type(description="A health management unit (健康管理单元): a grid served by a five-role team.")
-class Unit:
+class Unit(Node):
     row: strawberry.Private[models.Unit]
 
     code = column("code", str, 'Unit code, unique within its county.')
@@ -306,7 +359,7 @@ class Target:
 
 
 @strawberry.type(description="An indicator definition (指标): names, unit, direction, benchmark and targets.")
-class Indicator:
+class Indicator(Node):
     row: strawberry.Private[models.Indicator]
 
     code = column("code", str, 'Indicator code, e.g. `immunization_rate`.')
@@ -497,10 +550,10 @@ class ApprovalStep:
 
 @strawberry.type(description="A stored settlement (结算): immutable; the county's approval locks it and sends it up "
                              "the chain; a later run supersedes.")
-class SettlementRun:
+class SettlementRun(Node):
     row: strawberry.Private[models.SettlementRun]
 
-    @strawberry.field(description="The run's number.")
+    @strawberry.field(description="The run's number, which is also its global id.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
@@ -580,7 +633,7 @@ class SettlementRun:
     @strawberry.field(description="The lines, optionally of one entity or one line code (an institution's token: "
                                   "its own lines only).")
     def lines(self, info: Info, entity: Optional[str] = None, code: Optional[str] = None,
-              first: Optional[int] = None, after: Optional[str] = None) -> Connection[SettlementLine]:
+              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[SettlementLine]:
         L = models.SettlementLine
         stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, L.trace).where(L.run_id == self.row.id)
         own = ctx(info).viewer.entity
@@ -619,7 +672,7 @@ def totals(lines, key) -> list[Total]:
 
 
 @strawberry.type(description="One entry of the audit trail (操作记录): who did what, when. Append-only.")
-class AuditEvent:
+class AuditEvent(Node):
     row: strawberry.Private[models.AuditEvent]
 
     at = column("at", datetime, 'When it happened (UTC).')

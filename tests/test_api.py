@@ -54,8 +54,8 @@ def test_anonymous_callers_see_only_the_public_catalogues(api):
 
 
 def test_drill_down_province_to_institution(api):
-    d = data(api("""{ provinces { nodes { code counties { nodes { code communities { code lead { code kindZh } }
-        units { totalCount nodes { code team { role roleZh institution { code tier community { code } } }
+    d = data(api("""{ provinces(first: 5) { nodes { code counties(first: 10) { nodes { code communities { code lead { code kindZh } }
+        units(first: 20) { totalCount nodes { code team { role roleZh institution { code tier community { code } } }
         populations { group count } } } } } } } }""", as_="supervisor"))
     provinces = {p["code"]: p for p in d["provinces"]["nodes"]}
     assert set(provinces) == {"anhui", "zhejiang"}
@@ -160,7 +160,8 @@ def test_bad_settlement_input_names_the_field(api):
     r = api(RUN, {"o": {"risk_fund_rate": "2"}}, as_="haiyan")
     assert codes(r) == ["BAD_INPUT"]
     assert r["errors"][0]["extensions"]["problems"] == [
-        "work_equivalent.risk_fund_rate: Input should be less than or equal to 1"]
+        {"path": "work_equivalent.risk_fund_rate", "row": None, "code": "BAD_INPUT",
+         "message": "Input should be less than or equal to 1"}]
 
 
 def test_parameter_override_then_simulation(api):
@@ -279,3 +280,32 @@ def test_audit_trail_over_graphql(api):
     everyone = data(api(q, as_="supervisor"))["auditEvents"]["nodes"]
     assert {e["county"]["code"] for e in everyone if e["county"]} == {"haiyan", "other"}
     assert codes(api(q)) == ["UNAUTHENTICATED"]
+
+
+def test_every_entity_has_a_global_id_that_node_refetches(api):
+    d = data(api("""{ county(code: "other") { id code communities { id } institutions(first: 1) { nodes { id code } }
+        units(first: 1) { nodes { id code } } province { id code } } indicators(first: 1) { nodes { id code } } }""",
+                 as_="supervisor"))
+    county = d["county"]
+    ids = {county["id"]: ("County", "other"), county["institutions"]["nodes"][0]["id"]: ("Institution", "H1"),
+           county["units"]["nodes"][0]["id"]: ("Unit", "U01"), county["province"]["id"]: ("Province", "anhui"),
+           d["indicators"]["nodes"][0]["id"]: ("Indicator", d["indicators"]["nodes"][0]["code"])}
+    assert len(set(ids)) == 5
+    for id_, (kind, code) in ids.items():
+        got = data(api('query($id: ID!) { node(id: $id) { __typename id ... on County { code } ... on Institution '
+                       '{ code } ... on Unit { code } ... on Province { code } ... on Indicator { code } } }',
+                       {"id": id_}, as_="supervisor"))["node"]
+        assert got == {"__typename": kind, "id": id_, "code": code}
+    run = data(api(RUN, as_="haiyan"))["runSettlement"]["id"]
+    assert data(api('query($id: ID!) { node(id: $id) { id ... on SettlementRun { policy } } }', {"id": run},
+                    as_="haiyan"))["node"] == {"id": run, "policy": "haiyan"}
+    assert codes(api('query($id: ID!) { node(id: $id) { id } }', {"id": county["id"]}, as_="haiyan")) == ["NOT_FOUND"]
+    assert codes(api('query($id: ID!) { node(id: $id) { id } }', {"id": county["id"]})) == ["UNAUTHENTICATED"]
+    assert codes(api('{ node(id: "not an id") { id } }', as_="supervisor")) == ["NOT_FOUND"]
+    both = data(api('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', {"ids": [county["id"], "x"]}, as_="supervisor"))
+    assert both["nodes"] == [{"id": county["id"]}, None]
+
+
+def test_an_unknown_county_nulls_only_its_own_field(api):
+    r = api('{ county(code: "nowhere") { code } indicators(first: 1) { totalCount } }', as_="supervisor")
+    assert codes(r) == ["NOT_FOUND"] and r["data"]["county"] is None and r["data"]["indicators"]["totalCount"] > 0

@@ -421,6 +421,53 @@ def report(capsys, shots: Path, metrics: list) -> None:
         print(f"\nconsole screenshots in {shots}\n{text}")
 
 
+def lines_of(base: str, county: str, component: str) -> list:
+    """The lines of a component's latest run, as its chart reads them."""
+    return api(base, 'query($id: ID!) { settlement(id: $id) { lines(first: 1000) { nodes { entity code value } } } }',
+               {"id": settled(base, county, component)})["settlement"]["lines"]["nodes"]
+
+
+def chart_shot(browser, name: str, shots: Path) -> None:
+    """The component's section with its chart and tables."""
+    section = browser.find_element("css selector", f"[data-chart={name}]").find_element("xpath", "..")
+    browser.execute_script("arguments[0].scrollIntoView()", section)
+    section.screenshot(str(shots / f"chart-{name}.png"))
+
+
+def newest_charts(browser, base: str, county: str, drawn: dict, shots: Path) -> set:
+    """Huangyuan's transfers, Chengwu's scorecard and Changting's grid ranking: a bar per hop, per
+    indicator (what it could earn and what it earned) and per grid, late ones and ties marked."""
+    count = lambda css: browser.execute_script(f"return document.querySelectorAll({css!r}).length")
+    if "transfers" in drawn:
+        lines = lines_of(base, county, "transfers")
+        hops = sum(l["code"] == "days" for l in lines)
+        assert drawn["transfers"] == [[[{"type": "bar", "drawn": hops, "data": hops}]]] and hops == 3
+        late = sum(l["code"] == "late_days" and l["value"] != "0" for l in lines)
+        assert count("[data-chart=transfers] .badge.error") == late == 2  # a hop 41 days against 30, a task
+        assert "30" in browser.find_element("css selector", "[data-chart=transfers] .cards").text
+        chart_shot(browser, "transfers", shots)
+    if "scorecard" in drawn:
+        lines = lines_of(base, county, "assessment")
+        (entity,) = {l["entity"] for l in lines if l["code"] == "score"}
+        met = [l for l in lines if l["entity"] == entity and l["code"].endswith(".met")]
+        n = len(met)
+        assert drawn["scorecard"] == [[[{"type": "bar", "drawn": 1, "data": 1}], [{"type": "bar", "drawn": n, "data": n}] * 2]]
+        assert n == 32 and count("[data-chart=scorecard] tbody .badge.error") == sum(l["value"] == "0" for l in met)
+        score = next(l["value"] for l in lines if l["entity"] == entity and l["code"] == "score")
+        assert score in browser.find_element("css selector", "[data-chart=scorecard] .cards").text
+        chart_shot(browser, "scorecard", shots)
+    if "grid-ranking" in drawn:
+        ranks = [l["value"] for l in lines_of(base, county, "grid_index") if l["code"] == "rank"]
+        n = len(ranks)
+        assert drawn["grid-ranking"] == [[[{"type": "bar", "drawn": n, "data": n}]]] and n == 54
+        shared = sum(ranks.count(r) > 1 for r in ranks)
+        cells = browser.execute_script("return [...document.querySelectorAll('[data-chart=grid-ranking] tbody tr td:first-child')]"
+                                       ".map(td => td.textContent)")
+        assert len(cells) == n and sum(c.endswith("=") for c in cells) == shared > 0  # ties visible
+        chart_shot(browser, "grid-ranking", shots)
+    return {"transfers", "scorecard", "grid-ranking"} & set(drawn)
+
+
 def charts_of(browser) -> dict:
     found = {}
     for area in browser.execute_script(DRAWN):
@@ -456,6 +503,13 @@ def test_every_page_renders_the_demo_and_draws_its_charts_offline(browser, publi
     for charts in drawn["generic"]:  # the other components: one of their line codes, a bar per entity
         ((series,),) = charts
         assert series["drawn"] == series["data"] > 0
+    # The small package: per centre its surplus stacked by level and what the assessment kept back, or its overspend.
+    lines = lines_of(public, "suixi", "chronic_package")
+    per_code = [sum(l["code"] == c and l["entity"] != "county" for l in lines)
+                for c in ("county", "township", "village", "community_retained", "community_borne")]
+    assert drawn["small-package"] == [[[{"type": "bar", "drawn": n, "data": 18} for n in per_code]]] and per_code == [14] * 4 + [4]
+    assert "23.75 %" in browser.find_element("css selector", "[data-chart=small-package] .cards").text
+    chart_shot(browser, "small-package", shots)
 
     # Haiyan: each institution's payment and funding per head, beside the price per equivalent.
     visit(browser, public, "/counties/haiyan", shots, "county-haiyan", metrics)
@@ -485,6 +539,7 @@ def test_every_page_renders_the_demo_and_draws_its_charts_offline(browser, publi
     assert len(recorded["budget_growth_rate"]) == 6  # 2018-2023
 
     # Every other county: each settled component drawn, by its own module or the generic one.
+    newest = set()
     for county in sorted({c["code"] for c in counties} - {"suixi", "haiyan", "deqing"}):
         visit(browser, public, f"/counties/{county}", shots, f"county-{county}", metrics)
         components = browser.execute_script("return document.querySelectorAll('section.component').length")
@@ -494,6 +549,8 @@ def test_every_page_renders_the_demo_and_draws_its_charts_offline(browser, publi
         for areas in drawn.values():
             for charts in areas:
                 assert all(s["drawn"] == s["data"] > 0 for chart in charts for s in chart), (county, charts)
+        newest |= newest_charts(browser, public, county, drawn, shots)
+    assert newest == {"transfers", "scorecard", "grid-ranking"}
 
     # A settlement: its lines with explanations, flags, downloads and the what-if form.
     run = settled(public, "suixi", "public_health")
