@@ -148,7 +148,7 @@ def test_gbk_files_from_excel_are_read(engine, tmp_path):
     ("institutions.csv", b"county,code,kind,tier,name_zh\nhaiyan,A,village_clinic,village,x,extra\n",
      "institutions.csv row 2: more fields than the header names"),
     ("institutions.csv", b"county,code,tier\nhaiyan,A,village\n",
-     "institutions.csv row 2, field kind: Field required"),
+     "institutions.csv, column kind: missing: institutions needs this column"),
     ("nonsense.csv", b"a,b\n1,2\n", "not a table of a bundle"),
 ])
 def test_malformed_files_are_refused_clearly(engine, tmp_path, name, content, message):
