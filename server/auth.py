@@ -83,14 +83,20 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+MAX_TOKEN_DAYS = 36500  # a hundred years: beyond it, ask for a token that lasts until revoked
+
+
 def create_token(session: Session, role: str, county_code: str | None = None, name: str = "",
                  days: int | None = None, prefecture: str | None = None,
                  institution: str | None = None) -> tuple[ApiToken, str]:
     """A new token and its secret (shown once; only its hash is stored). A county token names
     its county, a prefecture token its prefecture, an institution token its county and its
-    institution's code."""
+    institution's code. It lasts `days` (1 or more), or until revoked when `days` is None."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValueError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days (--days), or until revoked (--no-expiry); "
+                         f"not {days}")
     county_id = prefecture_id = None
     if role in ("county", "institution"):
         if not county_code:
@@ -114,7 +120,7 @@ def create_token(session: Session, role: str, county_code: str | None = None, na
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, role=role, county_id=county_id, prefecture_id=prefecture_id,
                      institution=institution if role == "institution" else None, secret_hash=_hash(secret),
-                     expires_at=now() + timedelta(days=days) if days else None)
+                     expires_at=None if days is None else now() + timedelta(days=days))
     session.add(token)
     session.flush()
     record(session, "token_create", name, county_id, f"token {token.id}",

@@ -208,13 +208,16 @@ def load_bundle(path: Path = typer.Argument(..., exists=True, help="a bundle fol
 
 
 @app.command("settle")
-def settle_cmd(county: str = typer.Option(..., help="county code"),
-               policy: str = typer.Option(..., help="policy code"),
-               component: str = typer.Option(..., help="component code"),
+def settle_cmd(county: List[str] = typer.Option(None, help="county code (repeat for several; none: every county)"),
+               policy: str = typer.Option(None, help="policy code (with --component: settle that one component)"),
+               component: str = typer.Option(None, help="component code"),
                period: str = typer.Option(..., help="2024, 2024H1, 2024Q3 or 2024-07"),
                user: str = typer.Option("", help="who runs it, for the record"),
+               queue_only: bool = typer.Option(False, "--queue-only", help="queue the job for `countypay worker` "
+                                               "processes and return"),
                db: str = DB) -> None:
-    """Settle one component for a county and period from the store, and store the run."""
+    """Settle one component for a county and period from the store, and store the run; without
+    --policy/--component, settle every component of the counties as a job (jobs.py)."""
     from rich.progress import Progress
     from sqlmodel import Session
 
@@ -222,6 +225,13 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
     from .host import registry
     from .settle import NotFound, run_lines, settle
 
+    if policy is None and component is None:
+        return settle_job(county or [], period, user, queue_only, db)
+    if policy is None or component is None or len(county or []) != 1:
+        err.print("[red]cannot settle:[/red] one component takes one --county, --policy and --component; "
+                  "leave out --policy and --component to settle whole counties", highlight=False)
+        raise typer.Exit(1)
+    county = county[0]
     try:
         gather = registry().policy(policy).component(component).gather
     except KeyError as e:
@@ -249,6 +259,63 @@ def settle_cmd(county: str = typer.Option(..., help="county code"),
     out.print(table)
     for flag in run.flags or []:
         err.print(f"[yellow]{flag['severity']}[/yellow] {flag['entity']} {flag['code']}: {flag['message']}")
+
+
+def settle_job(counties: list[str], period: str, user: str, queue_only: bool, db: str | None) -> None:
+    """Queue a job for the counties and, unless `queue_only`, work on it here with a progress
+    bar while any `countypay worker` processes pointed at the same database help."""
+    import time
+
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from . import jobs
+    from .errors import InputError
+    from .settle import NotFound
+
+    engine = store(db)
+    with Session(engine) as session:
+        try:
+            job = jobs.start(session, period, counties, user)
+        except (InputError, NotFound, ValueError) as e:
+            err.print(f"[red]cannot settle:[/red] {e}", highlight=False)
+            raise typer.Exit(1)
+        session.commit()
+        job_id, total = job.id, jobs.pending(session, job.id)
+    out.print(f"settlement job {job_id}: {total} counties, period {period}", highlight=False)
+    if queue_only:
+        return
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"settling job {job_id}", total=total)
+        with Session(engine) as session:
+            while jobs.pending(session, job_id):
+                jobs.work(engine, job_id, user, on_done=lambda row: bar.advance(task))
+                bar.update(task, completed=total - jobs.pending(session, job_id))
+                session.commit()
+                time.sleep(0.2)  # counties other workers hold: wait for them to finish
+    with Session(engine) as session:
+        result = jobs.status(session, job_id)
+    for row in result["counties"]:
+        if row["state"] == "failed":
+            err.print(f"[red]{row['county']} failed:[/red] {row['error']}", highlight=False)
+    out.print(f"job {job_id} {result['state']}: {result['done']} settled, {result['failed']} failed",
+              highlight=False)
+    if result["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command("worker")
+def worker_cmd(job: int = typer.Option(None, help="work on this job only"),
+               exit_when_idle: bool = typer.Option(False, "--exit-when-idle", help="stop when no county is pending"),
+               poll: float = typer.Option(1.0, help="seconds between looks for new counties"),
+               db: str = DB) -> None:
+    """Settle the counties of queued jobs, on as many machines as point at the same PostgreSQL."""
+    from . import jobs
+
+    engine = store(db)
+    done = jobs.work(engine, job, wait=0 if exit_when_idle else poll,
+                     on_done=lambda row: out.print(f"job {row.job_id} {row.county} {row.state}", highlight=False))
+    out.print(f"{done} counties settled", highlight=False)
 
 
 parameter_app = typer.Typer(help="A county's parameter overrides.", no_args_is_help=True)
@@ -481,22 +548,30 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
+TOKEN_DAYS = 90  # a token nobody renews lapses by itself; one that never does is asked for by --no-expiry
+
+
 @token_app.command("create")
 def token_create(role: str = typer.Option(..., help="supervisor, prefecture, county, auditor or institution"),
                  county: str = typer.Option(None, help="the county of a county or institution token"),
                  prefecture: str = typer.Option(None, help="the prefecture of a prefecture token"),
                  institution: str = typer.Option(None, help="the institution's code, for an institution token"),
                  name: str = typer.Option("", help="who holds it"),
-                 days: int = typer.Option(None, help="valid for this many days (default: until revoked)"),
+                 days: int = typer.Option(None, help=f"valid for this many days, 1 or more (default {TOKEN_DAYS})"),
+                 no_expiry: bool = typer.Option(False, "--no-expiry", help="valid until revoked"),
                  db: str = DB) -> None:
     """Create a bearer token; its secret is printed once and never stored."""
     from sqlmodel import Session
 
     from .auth import create_token
 
+    if no_expiry and days is not None:
+        err.print("[red]give --days N or --no-expiry, not both[/red]")
+        raise typer.Exit(1)
+    lifetime = None if no_expiry else TOKEN_DAYS if days is None else days
     with Session(store(db)) as session:
         try:
-            token, secret = create_token(session, role, county, name, days, prefecture, institution)
+            token, secret = create_token(session, role, county, name, lifetime, prefecture, institution)
         except ValueError as e:
             err.print(f"[red]{e}[/red]")
             raise typer.Exit(1)

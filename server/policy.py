@@ -7,10 +7,12 @@ the component's inputs, so the same rule runs from a case file or from the datab
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, TypedDict
 
@@ -161,11 +163,35 @@ def meets(value: Optional[Decimal], goal: Optional[Decimal], direction: Optional
 
 @dataclass(frozen=True)
 class LineSpec:
-    """A line a component produces; `<g>` and the like stand for a part of the code."""
+    """A line a component produces; `<g>` and the like stand for a part of the code (`<year>`
+    four digits, `<MM>` two, `<month>` 2024-07, `<k>` a number, `<H1|H2>` one of those; any other
+    a dot-free code). `name_zh` and `name_en` name it for people: spreadsheets and the console
+    show them beside the code."""
 
     entity: str
     code: str
     description: str
+    name_zh: str = ""
+    name_en: str = ""
+
+    def matches(self, code: str, dotted: bool = False) -> bool:
+        """Whether a line code is one of this spec's, e.g. `general.advance.month03` of
+        `<g>.advance.month<MM>`; with `dotted`, a placeholder of no set shape may span dots
+        (`standard.<g>` of `standard.employee.le60`)."""
+        return _code_pattern(self.code, dotted).fullmatch(code) is not None
+
+
+_PLACES = {"year": r"\d{4}", "MM": r"\d{2}", "month": r"\d{4}-\d{2}", "k": r"\d+"}
+
+
+@lru_cache(maxsize=None)
+def _code_pattern(spec: str, dotted: bool) -> re.Pattern:
+    parts = re.split(r"<([^<>]+)>", spec)  # literal, placeholder, literal, ...
+    return re.compile("".join(
+        re.escape(part) if i % 2 == 0 else
+        _PLACES.get(part) or ("(?:" + "|".join(map(re.escape, part.split("|"))) + ")" if "|" in part else
+                              ".+" if dotted else r"[^.]+")
+        for i, part in enumerate(parts)))
 
 
 class CommunityRow(TypedDict):

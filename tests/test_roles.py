@@ -20,6 +20,7 @@ from countypay.app import Settings, create_app
 from countypay.auth import create_token
 from countypay.load import import_bundle
 from countypay.schema import schema
+from countypay.schema.types import global_id
 from countypay.settle import settle
 
 DATA = Path(__file__).parent / "data"
@@ -72,6 +73,11 @@ OPERATIONS = {
     "compareRuns": ('{ compareRuns(a: "$run", b: "$what_if") { changed { entity } onlyInA { entity } } }',
                     lambda d: sorted({l["entity"] for part in d["compareRuns"].values() for l in part}),
                     (UA, CHANGED, CHANGED, NF, CHANGED, NF, CHANGED, ["A"])),
+    "node": ('{ node(id: "$county") { id ... on County { code } } }', lambda d: d["node"] and d["node"]["code"],
+             (UA, "haiyan", "haiyan", NF, "haiyan", NF, "haiyan", NF)),
+    # Relay's nodes(): an id the caller may not see comes back null; a centre sees its run only.
+    "nodes": ('{ nodes(ids: ["$county", "$run"]) { id } }', lambda d: len([n for n in d["nodes"] if n]),
+              (UA, 2, 2, 0, 2, 0, 2, 1)),
     "pendingApprovals": ('{ pendingApprovals(period: "2024") { id } }', lambda d: [r["id"] for r in d["pendingApprovals"]],
                          (UA, [], [], [], ["$run"], [], [], [])),
     "auditEvents": ('{ auditEvents(first: 500) { nodes { county { code } } } }',
@@ -144,7 +150,8 @@ def world(engine, tmp_path):
                   "auditor": create_token(s, "auditor")[1],
                   "centre": create_token(s, "institution", "haiyan", institution="A")[1]}
         s.commit()
-        ids = {"$run": str(run.id), "$what_if": str(what_if.id)}
+        haiyan = s.exec(select(models.County.id).where(models.County.code == "haiyan")).scalars().one()
+        ids = {"$run": str(run.id), "$what_if": str(what_if.id), "$county": global_id("County", haiyan)}
     client = TestClient(create_app(engine, Settings()))
 
     def ask(query: str, role: str) -> dict:

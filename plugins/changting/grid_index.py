@@ -157,9 +157,11 @@ COMPONENT = Component(
     settle=settle,
     gather=gather,
     lines=(
-        LineSpec("grid", "index", "网格健康指数 100 × Σ w·a / Σ w (2 decimals)"),
-        LineSpec("grid", "rank", "指数排名 (1 = highest; ties share the smaller rank)"),
-        LineSpec("county", "grids", "网格数 (grids reported)"),
-        LineSpec("county", "indexed", "有指数的网格数 (grids with an index)"),
+        LineSpec("grid", "index", "网格健康指数 100 × Σ w·a / Σ w (2 decimals)",
+                 name_zh="网格健康指数", name_en="Grid health index"),
+        LineSpec("grid", "rank", "指数排名 (1 = highest; ties share the smaller rank)", name_zh="指数排名", name_en="Rank"),
+        LineSpec("county", "grids", "网格数 (grids reported)", name_zh="网格数", name_en="Grids"),
+        LineSpec("county", "indexed", "有指数的网格数 (grids with an index)",
+                 name_zh="有指数的网格数", name_en="Grids with an index"),
     ),
 )

@@ -128,9 +128,11 @@ COMPONENT = Component(
     settle=settle,
     gather=gather,
     lines=(
-        LineSpec("team", "conformant", "团队角色配齐 1/0 (at least required_roles of each role)"),
-        LineSpec("team", "members", "团队成员数 (member entries)"),
-        LineSpec("county", "teams", "团队数 (number of teams)"),
-        LineSpec("county", "conformant_teams", "配齐团队数 (teams with conformant = 1)"),
+        LineSpec("team", "conformant", "团队角色配齐 1/0 (at least required_roles of each role)",
+                 name_zh="团队角色配齐", name_en="Team roles complete"),
+        LineSpec("team", "members", "团队成员数 (member entries)", name_zh="团队成员数", name_en="Members"),
+        LineSpec("county", "teams", "团队数 (number of teams)", name_zh="团队数", name_en="Teams"),
+        LineSpec("county", "conformant_teams", "配齐团队数 (teams with conformant = 1)",
+                 name_zh="配齐团队数", name_en="Complete teams"),
     ),
 )

@@ -341,10 +341,13 @@ def _met_formula(kind: str, direction: Optional[str]) -> str:
 
 
 LINES = (
-    LineSpec("institution", "<indicator>.met", "指标是否达到年度目标值 / target met (1) or not (0)"),
-    LineSpec("institution", "<indicator>.points", "指标得分 / points: weight × attainment (exact in the trace)"),
-    LineSpec("institution", "score", "考核得分 / score: Σ exact points, half-up"),
-    LineSpec("institution", "grade", "评价等级 / grade: its threshold (优秀/良好/合格/待改进 in the trace)"),
-    LineSpec("county", "entities", "参评单位数 / entities assessed"),
-    LineSpec("county", "mean_score", "平均得分 / mean of the exact scores, half-up"),
+    LineSpec("institution", "<indicator>.met", "指标是否达到年度目标值 / target met (1) or not (0)",
+             name_zh="指标达标", name_en="Target met"),
+    LineSpec("institution", "<indicator>.points", "指标得分 / points: weight × attainment (exact in the trace)",
+             name_zh="指标得分", name_en="Points"),
+    LineSpec("institution", "score", "考核得分 / score: Σ exact points, half-up", name_zh="考核得分", name_en="Score"),
+    LineSpec("institution", "grade", "评价等级 / grade: its threshold (优秀/良好/合格/待改进 in the trace)",
+             name_zh="评价等级", name_en="Grade"),
+    LineSpec("county", "entities", "参评单位数 / entities assessed", name_zh="参评单位数", name_en="Entities assessed"),
+    LineSpec("county", "mean_score", "平均得分 / mean of the exact scores, half-up", name_zh="平均得分", name_en="Mean score"),
 )
