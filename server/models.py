@@ -118,6 +118,19 @@ class UnitPopulation(SQLModel, table=True):
     count: int = Field(ge=0)
 
 
+class MapFeature(SQLModel, table=True):
+    """A shape of a county's map (importer/geometry.py): a grid (`unit`) or a town (`town`, named
+    by the code of its township-tier institution) as a polygon, an institution as a point; its
+    GeoJSON geometry in WGS 84 longitude and latitude, kept as given."""
+
+    __table_args__ = (UniqueConstraint("county_id", "kind", "code"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id")  # the unique key leads with it
+    kind: str = Field(max_length=16)  # town | unit | institution
+    code: str = Field(max_length=64)
+    geometry: Any = Field(sa_column=Column(JSON, nullable=False))
+
+
 class Indicator(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=96)
@@ -302,10 +315,10 @@ class ProjectTask(SQLModel, table=True):
     name_en: str = ""
 
 
-class ProjectPlan(SQLModel, table=True):
-    """Yuan planned for a task in a year from a source of money (province, county, other, …)."""
+class ProjectMoney(SQLModel):
+    """Yuan of a task in a year from a source of money (province, county, other, …): what a plan
+    and a disbursement each hold."""
 
-    __table_args__ = (UniqueConstraint("task_id", "year", "source"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="projecttask.id")  # the unique key leads with it
     year: int
@@ -313,15 +326,16 @@ class ProjectPlan(SQLModel, table=True):
     amount: Decimal = Field(sa_type=Money)
 
 
-class ProjectDisbursement(SQLModel, table=True):
+class ProjectPlan(ProjectMoney, table=True):
+    """Yuan planned for a task in a year from a source of money."""
+
+    __table_args__ = (UniqueConstraint("task_id", "year", "source"),)
+
+
+class ProjectDisbursement(ProjectMoney, table=True):
     """Yuan disbursed to a task for a year from a source of money."""
 
     __table_args__ = (UniqueConstraint("task_id", "year", "source"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
-    task_id: int = Field(foreign_key="projecttask.id")  # the unique key leads with it
-    year: int
-    source: str = Field(max_length=32)
-    amount: Decimal = Field(sa_type=Money)
 
 
 class ServiceItem(SQLModel, table=True):

@@ -1,19 +1,34 @@
 """Database fixtures: every test that takes `engine` runs on SQLite and on PostgreSQL.
 
 PostgreSQL tests skip with the reason when no server answers at COUNTYPAY_TEST_POSTGRES_URL,
-unless COUNTYPAY_REQUIRE_POSTGRES=1 (as in CI), where that is a failure.
+unless COUNTYPAY_REQUIRE_POSTGRES=1 (as in CI), where that is a failure. Shared set-ups: `store`
+(a county's facts written as a bundle, imported and settled, as a county team would),
+`prefectures`, `db_url` (the database as a command reaches it) and `browser` (headless Chromium).
 """
 import contextlib
+import csv
+import json
 import os
+import re
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlmodel import Session, SQLModel
 
+from countypay import cases, models
 from countypay.db import make_engine
+from countypay.host import registry
 from countypay.launch import ServerDidNotStart, serving
+from countypay.load import ImportFailed, import_bundle
+from countypay.settle import line_values, settle
 from countypay.store import upgrade
+
+DATA = Path(__file__).parent / "data"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 PG_URL = os.environ.get("COUNTYPAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_problem: list = []
@@ -88,3 +103,187 @@ def serve():
 @pytest.fixture
 def need_tool():
     return missing_tool
+
+
+@pytest.fixture
+def db_url(engine) -> str:
+    """The URL a command or a server reaches the `engine` fixture's database by (on PostgreSQL,
+    its own schema)."""
+    url = engine.url
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            schema = c.execute(text("select current_schema()")).scalar()
+        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[str, str]:
+    """The paths of headless Chromium and its driver, with selenium installed to drive them;
+    without them, skip (or fail where tools are required)."""
+    for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromedriver")):
+        if not os.access(path, os.X_OK):
+            missing_tool(f"{what} is not installed (apt-get install chromium chromium-driver)")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing_tool("the selenium package is not installed")
+    return CHROMIUM, CHROMEDRIVER
+
+
+@pytest.fixture
+def browser_options(chromium, tmp_path):
+    """Options of a headless Chromium with a profile of its own, every host but the loopback
+    unresolvable (as on a county network without internet) and its console log kept; a module
+    adds its own by overriding this fixture."""
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium[0]
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return options
+
+
+@pytest.fixture
+def browser(chromium, browser_options):
+    """Headless Chromium driven by selenium, started with `browser_options`, quit when the test ends."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver = webdriver.Chrome(options=browser_options, service=Service(executable_path=chromium[1]))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+# ---------------------------------------------------------------- counties written, loaded, settled
+
+def twin(folder: Path, code: str) -> Path:
+    """The Haiyan bundle as another county of Zhejiang (its own rows, the same figures)."""
+    bundle = folder / code
+    shutil.copytree(DATA / "haiyan-bundle", bundle)
+    for name in ("provinces.csv", "service_items.csv"):
+        (bundle / name).unlink()
+    for f in bundle.iterdir():
+        f.write_text(re.sub(r"^haiyan,", f"{code},", f.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    return bundle
+
+
+@pytest.fixture
+def prefectures(engine, tmp_path) -> None:
+    """Three counties under two prefectures: Haiyan and Pinghu (Haiyan's bundle again) under
+    Jiaxing (嘉兴市) in Zhejiang, `other` (tests/data) under Huaibei (淮北市) in Anhui."""
+    import_bundle(engine, DATA / "haiyan-bundle")
+    import_bundle(engine, twin(tmp_path, "pinghu"))
+    import_bundle(engine, DATA / "other-bundle")
+    with Session(engine) as s:
+        for code, name_zh, province, counties in (("jiaxing", "嘉兴市", "zhejiang", ["haiyan", "pinghu"]),
+                                                  ("huaibei", "淮北市", "anhui", ["other"])):
+            pid = s.exec(select(models.Province.id).where(models.Province.code == province)).scalars().one()
+            prefecture = models.Prefecture(code=code, province_id=pid, name_zh=name_zh)
+            s.add(prefecture)
+            s.flush()
+            for county in s.exec(select(models.County).where(models.County.code.in_(counties))).scalars():
+                county.prefecture_id = prefecture.id
+        s.commit()
+
+
+class BundleFolder:
+    """A bundle a test writes table by table, as a county team would (README, "Loading a county")."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def write(self, name: str, rows: list[dict]) -> None:
+        """One table file: JSON when `name` ends in .json, else CSV with the first row's columns
+        (None as an empty cell)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".json"):
+            (self.path / name).write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
+            return
+        with open(self.path / name, "w", encoding="utf-8", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=list(rows[0]))
+            out.writeheader()
+            out.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+
+    def append(self, name: str, text: str) -> None:
+        """Lines added at the end of a table file as written."""
+        with open(self.path / name, "a", encoding="utf-8") as f:
+            f.write(text)
+
+    def replace_row(self, table: str, row: int, new: str) -> None:
+        """Line `row` of a table's CSV file (1: its header) replaced by `new`."""
+        path = self.path / f"{table}.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines[row - 1] = new
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def overrides(self, county: str, case, given: dict | None = None) -> None:
+        """The case's parameters of its component (or `given` ones) as the county's overrides
+        from the start of the case's period."""
+        given = (case.parameters.get(case.component) or {}) if given is None else given
+        if given:
+            self.write("parameter_overrides.csv", [
+                {"county": county, "policy": case.policy, "component": case.component, "name": k,
+                 "effective": case.period.start.isoformat(), "value": json.dumps(v, default=str),
+                 "reference": "case"} for k, v in given.items()])
+
+
+class Store:
+    """The `engine` fixture's database, loaded with bundles a test writes and settled."""
+
+    def __init__(self, engine, folder: Path):
+        self.engine, self.folder = engine, folder
+
+    def bundle(self, name: str = "bundle") -> BundleFolder:
+        """A new bundle, in a folder of that name in the test's temporary folder."""
+        return BundleFolder(self.folder / name)
+
+    def load(self, bundle: BundleFolder) -> None:
+        import_bundle(self.engine, bundle.path)
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows of every table: what a refused import leaves as it was."""
+        with Session(self.engine) as s:
+            return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in SQLModel.metadata.sorted_tables}
+
+    def settled(self, policy: str, component: str, period, county: str | None = None) -> dict:
+        """The lines of a settlement run and stored now, (entity, code) → value; of the policy's
+        own county unless another is named."""
+        with Session(self.engine) as s:
+            run = settle(s, county or registry().policy(policy).county, policy, component, str(period))
+            s.commit()
+            return line_values(s, run.id)
+
+    def settles_to(self, case, bundle: BundleFolder) -> None:
+        """`bundle`, the case's facts as its county would load them, imported and settled, gives
+        every line the case computes and every figure it expects."""
+        self.load(bundle)
+        got = self.settled(case.policy, case.component, case.period)
+        assert got == {(l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
+        assert all(got[e.entity, e.line] == e.value for e in case.expected)
+
+    def refusal(self, good, table: str, row: int, new: str) -> list[str]:
+        """The problems of a bundle refused whole over a stored county: `good(bundle)` writes the
+        county, which is loaded; written again with line `row` of `table` replaced by `new`, the
+        bundle is refused and the store left as it was."""
+        self.load(good(self.bundle("good")))
+        before = self.row_counts()
+        again = good(self.bundle("again"))
+        again.replace_row(table, row, new)
+        with pytest.raises(ImportFailed) as err:
+            self.load(again)
+        assert self.row_counts() == before
+        return err.value.problems
+
+
+@pytest.fixture
+def store(engine, tmp_path) -> Store:
+    return Store(engine, tmp_path)

@@ -5,50 +5,13 @@ files come from the package itself.
 Needs Debian's chromium and chromium-driver and the selenium package. Without them it skips, unless
 COUNTYPAY_REQUIRE_TOOLS=1 (as in CI), where that is a failure.
 """
-import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from countypay.db import make_engine
 from countypay.load import import_bundle
 from countypay.store import upgrade
 
 HERE = Path(__file__).parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
-
-def tools_problem() -> str | None:
-    for path, what in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromedriver")):
-        if not os.access(path, os.X_OK):
-            return f"{what} is not installed (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "the selenium package is not installed"
-    return None
-
-
-@pytest.fixture
-def browser(tmp_path, need_tool):
-    need_tool(tools_problem())
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1400,900", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_graphiql_runs_a_typed_query(browser, tmp_path, serve):

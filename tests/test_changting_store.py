@@ -2,14 +2,11 @@
 bundle (teams, grids as units, households, points, compliance), imported, settled, and giving
 the case's lines; bad rows in the new tables refused whole, naming file, row, field and reason;
 a household's points read over GraphQL by its own county's token only."""
-import csv
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from countypay import cases
@@ -18,100 +15,79 @@ from countypay.auth import create_token
 from countypay.load import ImportFailed, import_bundle
 from countypay.period import Period
 from countypay.plugins.changting import POLICY
-from countypay.settle import line_values, settle
 
 CASES = Path(POLICY.parameter_file).parent / "cases"
 HAIYAN = Path(__file__).parent / "data" / "haiyan-bundle"
 
 
-def write(folder: Path, name: str, rows: list[dict]) -> None:
-    """One table file: JSON when `name` ends in .json, else CSV with the first row's columns."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if name.endswith(".json"):
-        (folder / name).write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
-        return
-    with open(folder / name, "w", encoding="utf-8", newline="") as f:
-        out = csv.DictWriter(f, fieldnames=list(rows[0]))
-        out.writeheader()
-        out.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+def county(folder) -> None:
+    folder.write("provinces.csv", [{"code": "fujian", "name_zh": "福建省", "name_en": "Fujian"}])
+    folder.write("counties.csv", [{"code": "changting", "province": "fujian", "name_zh": "长汀县",
+                                   "name_en": "Changting", "population": 400000}])
 
 
-def county(folder: Path) -> None:
-    write(folder, "provinces.csv", [{"code": "fujian", "name_zh": "福建省", "name_en": "Fujian"}])
-    write(folder, "counties.csv", [{"code": "changting", "province": "fujian", "name_zh": "长汀县",
-                                    "name_en": "Changting", "population": 400000}])
+def units(folder, codes) -> None:
+    folder.write("units.csv", [{"county": "changting", "code": c, "name_zh": f"网格{c}"} for c in codes])
 
 
-def units(folder: Path, codes) -> None:
-    write(folder, "units.csv", [{"county": "changting", "code": c, "name_zh": f"网格{c}"} for c in codes])
-
-
-def overrides(folder: Path, case) -> None:
-    given = case.parameters.get(case.component) or {}
-    if given:
-        write(folder, "parameter_overrides.csv", [
-            {"county": "changting", "policy": "changting", "component": case.component, "name": k,
-             "effective": case.period.start.isoformat(), "value": json.dumps(v, default=str), "reference": "case"}
-            for k, v in given.items()])
-
-
-def teams_bundle(folder: Path, inputs: dict, period: Period) -> None:
+def teams_bundle(folder, inputs: dict, period: Period) -> None:
     teams = inputs["teams"]
     units(folder, sorted({g for t in teams for g in t["grids"]}))
-    write(folder, "teams.csv", [{"county": "changting", "code": t["code"], "name_zh": f"团队{t['code']}"} for t in teams])
-    write(folder, "team_grids.csv", [{"county": "changting", "team": t["code"], "grid": g}
-                                     for t in teams for g in t["grids"]])
+    folder.write("teams.csv", [{"county": "changting", "code": t["code"], "name_zh": f"团队{t['code']}"} for t in teams])
+    folder.write("team_grids.csv", [{"county": "changting", "team": t["code"], "grid": g}
+                                    for t in teams for g in t["grids"]])
     members = [m | {"team": t["code"]} for t in teams for m in t["members"]]
-    write(folder, "team_members.csv", [{"county": "changting", "team": m["team"], "role": m["role"],
-                                        "staff": m["person"]} for m in members])
-    write(folder, "staff_days.csv", [{"county": "changting", "staff": m["person"], "month": month, "days": n}
-                                     for m in members for month, n in (m.get("days_at_grassroots") or {}).items()])
+    folder.write("team_members.csv", [{"county": "changting", "team": m["team"], "role": m["role"],
+                                       "staff": m["person"]} for m in members])
+    folder.write("staff_days.csv", [{"county": "changting", "staff": m["person"], "month": month, "days": n}
+                                    for m in members for month, n in (m.get("days_at_grassroots") or {}).items()])
 
 
-def grid_bundle(folder: Path, inputs: dict, period: Period, params: dict) -> None:
-    write(folder, "indicators.csv", [
+def grid_bundle(folder, inputs: dict, period: Period, params: dict) -> None:
+    folder.write("indicators.csv", [
         {"code": x["code"], "name_zh": x["code"], "unit": "ratio", "entity": "unit", "period_kind": "month",
          "direction": x["direction"]} for x in params["indicators"]])
     units(folder, [g["code"] for g in inputs["grids"]])
-    write(folder, "indicator_values.csv", [
+    folder.write("indicator_values.csv", [
         {"county": "changting", "indicator": k, "entity": g["code"], "period": str(period), "value": v}
         for g in inputs["grids"] for k, v in g["values"].items()])
 
 
-def households(folder: Path, codes) -> None:
-    write(folder, "households.csv", [{"county": "changting", "code": c} for c in codes])
+def households(folder, codes) -> None:
+    folder.write("households.csv", [{"county": "changting", "code": c} for c in codes])
 
 
-def points_bundle(folder: Path, inputs: dict, period: Period) -> None:
+def points_bundle(folder, inputs: dict, period: Period) -> None:
     accounts = inputs["accounts"]
     households(folder, [a["code"] for a in accounts])
-    write(folder, "points_openings.csv", [{"county": "changting", "household": a["code"],
-                                           "date": period.start.isoformat(), "points": a.get("opening", 0)}
-                                          for a in accounts])
+    folder.write("points_openings.csv", [{"county": "changting", "household": a["code"],
+                                          "date": period.start.isoformat(), "points": a.get("opening", 0)}
+                                         for a in accounts])
     events = []
     for a in accounts:
         seq: dict = {}
         for e in a.get("events", []):
             seq[e["date"]] = seq.get(e["date"], 0) + 1
             events.append({"county": "changting", "household": a["code"], "seq": seq[e["date"]], **e})
-    write(folder, "points_events.json", events)  # one table as JSON, the others CSV
+    folder.write("points_events.json", events)  # one table as JSON, the others CSV
 
 
-def bonus_bundle(folder: Path, inputs: dict, period: Period) -> None:
+def bonus_bundle(folder, inputs: dict, period: Period) -> None:
     rows = inputs["households"]
     households(folder, [h["code"] for h in rows])
-    write(folder, "household_compliance.csv", [
+    folder.write("household_compliance.csv", [
         {"county": "changting", "household": h["code"], "month": m, "compliant": str(ok).lower()}
         for h in rows for m, ok in h["compliant"].items()])
-    write(folder, "household_reimbursements.csv", [
+    folder.write("household_reimbursements.csv", [
         {"county": "changting", "household": h["code"], "period": str(period), "reimbursable": h["reimbursable"],
          "base_rate": h.get("base_rate")} for h in rows])
 
 
-def bundle_of(case, folder: Path) -> Path:
-    """The case's facts as a bundle: what a county would load for the same settlement."""
+def bundle_of(case, folder):
+    """The case's facts written into `folder` (a `BundleFolder`, tests/conftest.py): what a county
+    would load for the same settlement."""
     county(folder)
-    overrides(folder, case)
+    folder.overrides("changting", case)
     if case.component == "teams":
         teams_bundle(folder, case.inputs, case.period)
     elif case.component == "grid_index":
@@ -123,38 +99,21 @@ def bundle_of(case, folder: Path) -> Path:
     return folder
 
 
-def row_counts(engine) -> dict:
-    with Session(engine) as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
-def settled(engine, component: str, period: str) -> dict:
-    with Session(engine) as s:
-        run = settle(s, "changting", "changting", component, period)
-        s.commit()
-        return line_values(s, run.id)
-
-
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("*.case.yaml")))
-def test_a_stored_county_settles_to_the_case_file(engine, tmp_path, name):
+def test_a_stored_county_settles_to_the_case_file(store, name):
     case = cases.load(CASES / name)
-    import_bundle(engine, bundle_of(case, tmp_path / "bundle"))
-    got = settled(engine, case.component, str(case.period))
-    expected = {(l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
-    assert got == expected
-    assert all(got[e.entity, e.line] == e.value for e in case.expected)
+    store.settles_to(case, bundle_of(case, store.bundle()))
 
 
-def test_the_opening_is_the_previous_periods_closing(engine, tmp_path):
+def test_the_opening_is_the_previous_periods_closing(store):
     """A stored opening, then events before the period, replayed by the rule (a refusal
     included): the 2024 opening is the 2023 closing, and the 2023 run says so too."""
-    folder = tmp_path / "ledger"
+    folder = store.bundle("ledger")
     county(folder)
     households(folder, ["A01", "A02"])
-    write(folder, "points_openings.csv", [{"county": "changting", "household": "A01", "date": "2023-01-01",
-                                           "points": 40}])
-    write(folder, "points_events.csv", [
+    folder.write("points_openings.csv", [{"county": "changting", "household": "A01", "date": "2023-01-01",
+                                          "points": 40}])
+    folder.write("points_events.csv", [
         {"county": "changting", "household": "A01", "date": "2022-12-05", "seq": 1, "kind": "earn",
          "activity": "health_class", "item": "", "quantity": 4},  # before the opening: not read
         {"county": "changting", "household": "A01", "date": "2023-05-01", "seq": 1, "kind": "earn",
@@ -170,9 +129,9 @@ def test_the_opening_is_the_previous_periods_closing(engine, tmp_path):
         {"county": "changting", "household": "A02", "date": "2025-01-01", "seq": 1, "kind": "earn",
          "activity": "vaccination", "item": "", "quantity": 1},  # after 2024: not read
     ])
-    import_bundle(engine, folder)
-    y2023 = settled(engine, "health_points", "2023")
-    y2024 = settled(engine, "health_points", "2024")
+    store.load(folder)
+    y2023 = store.settled("changting", "health_points", "2023")
+    y2024 = store.settled("changting", "health_points", "2024")
     assert (y2023["A01", "opening"], y2023["A01", "refused"], y2023["A01", "closing"]) == (40, 1, 30)
     assert y2023["A02", "closing"] == 10
     assert (y2024["A01", "opening"], y2024["A01", "redeemed"], y2024["A01", "closing"]) == (30, 30, 0)
@@ -180,20 +139,20 @@ def test_the_opening_is_the_previous_periods_closing(engine, tmp_path):
     assert y2024["county", "points.opening"] == y2023["county", "points.outstanding"] == 40
 
 
-def test_the_streak_reads_back_before_the_period(engine, tmp_path):
+def test_the_streak_reads_back_before_the_period(store):
     """The bonus reads compliance months before the period, and a household with no expenses
     stored for the period is listed with 0.00."""
-    folder = tmp_path / "streak"
+    folder = store.bundle("streak")
     county(folder)
     households(folder, ["H1", "H2"])
-    write(folder, "household_compliance.csv", [
+    folder.write("household_compliance.csv", [
         {"county": "changting", "household": "H1", "month": f"{y}-{m:02d}", "compliant": "true"}
         for y in (2022, 2023) for m in range(1, 13)])
-    write(folder, "household_reimbursements.csv", [
+    folder.write("household_reimbursements.csv", [
         {"county": "changting", "household": "H1", "period": "2024", "reimbursable": "100.25", "base_rate": "0.7"},
         {"county": "changting", "household": "H1", "period": "2023", "reimbursable": "999.00", "base_rate": ""}])
-    import_bundle(engine, folder)
-    got = settled(engine, "reimbursement_bonus", "2024")
+    store.load(folder)
+    got = store.settled("changting", "reimbursement_bonus", "2024")
     assert (got["H1", "streak"], got["H1", "bonus"]) == (24, Decimal("2.01"))  # 100.25 × 0.02 = 2.005 → 2.01
     assert (got["H2", "streak"], got["H2", "eligible"], got["H2", "bonus"]) == (0, 0, 0)
     assert (got["county", "households"], got["county", "bonus"]) == (2, Decimal("2.01"))
@@ -201,37 +160,29 @@ def test_the_streak_reads_back_before_the_period(engine, tmp_path):
 
 # ---------------------------------------------------------------- bad rows, refused whole
 
-def good(tmp_path) -> Path:
+def good(folder):
     """A county with a team, a grid, households, compliance, expenses and points."""
-    folder = tmp_path / "good"
     county(folder)
     units(folder, ["G01"])
-    write(folder, "teams.csv", [{"county": "changting", "code": "T1", "name_zh": "一队"}])
-    write(folder, "team_grids.csv", [{"county": "changting", "team": "T1", "grid": "G01"}])
-    write(folder, "team_members.csv", [{"county": "changting", "team": "T1", "role": "specialist", "staff": "D1"},
-                                       {"county": "changting", "team": "T1", "role": "gp", "staff": "D2"}])
-    write(folder, "staff_days.csv", [{"county": "changting", "staff": "D1", "month": "2024-07", "days": 8}])
+    folder.write("teams.csv", [{"county": "changting", "code": "T1", "name_zh": "一队"}])
+    folder.write("team_grids.csv", [{"county": "changting", "team": "T1", "grid": "G01"}])
+    folder.write("team_members.csv", [{"county": "changting", "team": "T1", "role": "specialist", "staff": "D1"},
+                                      {"county": "changting", "team": "T1", "role": "gp", "staff": "D2"}])
+    folder.write("staff_days.csv", [{"county": "changting", "staff": "D1", "month": "2024-07", "days": 8}])
     households(folder, ["H1", "H2"])
-    write(folder, "household_compliance.csv", [
+    folder.write("household_compliance.csv", [
         {"county": "changting", "household": "H1", "month": "2023-12", "compliant": "true"},
         {"county": "changting", "household": "H2", "month": "2023-12", "compliant": "false"}])
-    write(folder, "household_reimbursements.csv", [
+    folder.write("household_reimbursements.csv", [
         {"county": "changting", "household": "H1", "period": "2024", "reimbursable": "10.00", "base_rate": "0.7"}])
-    write(folder, "points_openings.csv", [{"county": "changting", "household": "H1", "date": "2024-01-01",
-                                           "points": 5}])
-    write(folder, "points_events.csv", [
+    folder.write("points_openings.csv", [{"county": "changting", "household": "H1", "date": "2024-01-01",
+                                          "points": 5}])
+    folder.write("points_events.csv", [
         {"county": "changting", "household": "H1", "date": "2024-01-02", "seq": 1, "kind": "earn",
          "activity": "health_class", "item": "", "quantity": 1},
         {"county": "changting", "household": "H2", "date": "2024-01-02", "seq": 1, "kind": "redeem",
          "activity": "", "item": "soap", "quantity": 2}])
     return folder
-
-
-def replace_row(folder: Path, table: str, row: int, new: str) -> None:
-    path = folder / f"{table}.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    lines[row - 1] = new
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 BAD = [
@@ -284,35 +235,29 @@ BAD = [
 
 
 @pytest.mark.parametrize("table,row,new,message", BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
-def test_a_bad_row_refuses_the_whole_import(engine, tmp_path, table, row, new, message):
-    import_bundle(engine, good(tmp_path))  # a county already stored ...
-    before = row_counts(engine)
-    bundle = good(tmp_path / "again")  # ... and the same bundle again with one bad row
-    replace_row(bundle, table, row, new)
-    with pytest.raises(ImportFailed) as err:
-        import_bundle(engine, bundle)
-    assert any(p.startswith(message) for p in err.value.problems), err.value.problems
-    assert row_counts(engine) == before
+def test_a_bad_row_refuses_the_whole_import(store, table, row, new, message):
+    problems = store.refusal(good, table, row, new)  # over the same county, stored
+    assert any(p.startswith(message) for p in problems), problems
 
 
-def test_a_name_column_in_a_json_file_refuses_it(engine, tmp_path):
-    bundle = good(tmp_path)
-    (bundle / "points_events.csv").unlink()
-    write(bundle, "points_events.json", [{"county": "changting", "household": "H1", "date": "2024-01-02", "seq": 1,
-                                          "kind": "earn", "activity": "health_class", "户主姓名": "张三"}])
-    before = row_counts(engine)
+def test_a_name_column_in_a_json_file_refuses_it(store):
+    bundle = good(store.bundle())
+    (bundle.path / "points_events.csv").unlink()
+    bundle.write("points_events.json", [{"county": "changting", "household": "H1", "date": "2024-01-02", "seq": 1,
+                                         "kind": "earn", "activity": "health_class", "户主姓名": "张三"}])
+    before = store.row_counts()
     with pytest.raises(ImportFailed) as err:
-        import_bundle(engine, bundle)
+        store.load(bundle)
     assert err.value.problems == ["points_events.json, column 户主姓名: looks like a person's name column: "
                                   "households are pseudonymous codes, nothing else"]
-    assert row_counts(engine) == before
+    assert store.row_counts() == before
 
 
 # ---------------------------------------------------------------- over GraphQL
 
-def test_a_households_points_are_read_by_its_own_county_only(engine, tmp_path):
+def test_a_households_points_are_read_by_its_own_county_only(engine, store):
     case = cases.load(CASES / "points-overdraw-refused.case.yaml")
-    import_bundle(engine, bundle_of(case, tmp_path / "bundle"))
+    store.load(bundle_of(case, store.bundle()))
     import_bundle(engine, HAIYAN)
     with Session(engine) as s:
         own = create_token(s, "county", "changting", name="changting team")[1]
@@ -325,8 +270,8 @@ def test_a_households_points_are_read_by_its_own_county_only(engine, tmp_path):
         assert r.status_code == 200, r.text
         return r.json()
 
-    run = gql('mutation { runSettlement(county: "changting", policy: "changting", component: "health_points", '
-              'period: "2024") { id } }', own)["data"]["runSettlement"]["id"]
+    run = gql('mutation { runSettlement(input: {county: "changting", policy: "changting", component: "health_points", '
+              'period: "2024"}) { run { id } } }', own)["data"]["runSettlement"]["run"]["id"]
     read = ('{ settlements(county: "changting", component: "health_points", period: "2024") { nodes { id '
             'lines(entity: "B01") { nodes { code value trace } } } } }')
     nodes = gql(read, own)["data"]["settlements"]["nodes"]

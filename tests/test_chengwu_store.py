@@ -2,162 +2,117 @@
 texts and targets, the project plan and disbursements), imported, settled, and giving the case's
 lines; texts that do not read as their indicator's type and other bad rows refused whole, naming
 file, row, field and reason; a stored assessment read over GraphQL."""
-import csv
-import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import select
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from countypay import cases
 from countypay.app import Settings, create_app
 from countypay.auth import create_token
-from countypay.load import ImportFailed, import_bundle
 from countypay.plugins.chengwu import POLICY, catalogue
-from countypay.settle import line_values, settle
 
 CASES = Path(POLICY.parameter_file).parent / "cases"
 STORED = {r["code"]: r["indicator"] for r in catalogue()}  # i01 → chengwu_01
 TYPE = {r["code"]: r["type"] for r in catalogue()}
 
 
-def write(folder: Path, name: str, rows: list[dict]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / name, "w", encoding="utf-8", newline="") as f:
-        out = csv.DictWriter(f, fieldnames=list(rows[0]))
-        out.writeheader()
-        out.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
-
-
-def county(folder: Path, institutions) -> None:
-    write(folder, "provinces.csv", [{"code": "shandong", "name_zh": "山东省", "name_en": "Shandong"}])
-    write(folder, "counties.csv", [{"code": "chengwu", "province": "shandong", "name_zh": "成武县",
-                                    "name_en": "Chengwu", "population": 720000}])
+def county(folder, institutions) -> None:
+    folder.write("provinces.csv", [{"code": "shandong", "name_zh": "山东省", "name_en": "Shandong"}])
+    folder.write("counties.csv", [{"code": "chengwu", "province": "shandong", "name_zh": "成武县",
+                                   "name_en": "Chengwu", "population": 720000}])
     if institutions:
-        write(folder, "institutions.csv", [{"county": "chengwu", "code": c, "kind": "township_health_centre",
-                                            "tier": "township", "name_zh": f"{c}分院"} for c in institutions])
+        folder.write("institutions.csv", [{"county": "chengwu", "code": c, "kind": "township_health_centre",
+                                           "tier": "township", "name_zh": f"{c}分院"} for c in institutions])
 
 
-def overrides(folder: Path, component: str, period, given: dict) -> None:
-    if given:
-        write(folder, "parameter_overrides.csv", [
-            {"county": "chengwu", "policy": "chengwu", "component": component, "name": k,
-             "effective": period.start.isoformat(), "value": json.dumps(v, default=str), "reference": "case"}
-            for k, v in given.items()])
-
-
-def assessment_bundle(case, folder: Path) -> None:
+def assessment_bundle(case, folder) -> None:
     inputs, year = case.inputs, case.period.year
     entities = inputs["entities"]
     county(folder, [e["code"] for e in entities])
     params = dict(case.parameters.get("assessment") or {})
     if any(not e.get("values") for e in entities):  # an entity with no value is named to be assessed
         params["entities"] = [e["code"] for e in entities]
-    overrides(folder, "assessment", case.period, params)
-    write(folder, "indicator_values.csv", [
+    folder.overrides("chengwu", case, params)
+    folder.write("indicator_values.csv", [
         {"county": "chengwu", "indicator": STORED[c], "entity": e["code"], "period": y, "value": None, "text": t}
         for e in entities for key, y in (("values", year), ("previous", year - 1))
         for c, t in (e.get(key) or {}).items()])
     if inputs.get("targets"):
-        write(folder, "indicator_targets.csv", [{"indicator": STORED[c], "county": "chengwu", "year": year,
-                                                 "value": None, "text": t} for c, t in inputs["targets"].items()])
+        folder.write("indicator_targets.csv", [{"indicator": STORED[c], "county": "chengwu", "year": year,
+                                                "value": None, "text": t} for c, t in inputs["targets"].items()])
 
 
-def project_bundle(case, folder: Path) -> None:
+def project_bundle(case, folder) -> None:
     tasks = case.inputs["tasks"]
     county(folder, [])
-    overrides(folder, "project_funds", case.period, case.parameters.get("project_funds") or {})
-    write(folder, "project_tasks.csv", [{"county": "chengwu", "code": t["code"], "name_zh": t.get("name") or "",
-                                         "name_en": ""} for t in tasks])
+    folder.overrides("chengwu", case)
+    folder.write("project_tasks.csv", [{"county": "chengwu", "code": t["code"], "name_zh": t.get("name") or "",
+                                        "name_en": ""} for t in tasks])
     for table, key in (("project_plan", "plan"), ("project_disbursements", "disbursed")):
-        write(folder, f"{table}.csv", [
+        folder.write(f"{table}.csv", [
             {"county": "chengwu", "task": t["code"], "year": y, "source": s, "amount": a}
             for t in tasks for y, by in (t.get(key) or {}).items() for s, a in by.items()])
 
 
-def bundle_of(case, folder: Path) -> Path:
+def bundle_of(case, folder):
+    """The case's facts written into `folder` (a `BundleFolder`, tests/conftest.py)."""
     (assessment_bundle if case.component == "assessment" else project_bundle)(case, folder)
     return folder
 
 
-def row_counts(engine) -> dict:
-    with Session(engine) as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
-def settled(engine, component: str, period: str) -> dict:
-    with Session(engine) as s:
-        run = settle(s, "chengwu", "chengwu", component, period)
-        s.commit()
-        return line_values(s, run.id)
-
-
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("*.case.yaml")))
-def test_a_stored_county_settles_to_the_case_file(engine, tmp_path, name):
+def test_a_stored_county_settles_to_the_case_file(store, name):
     case = cases.load(CASES / name)
-    import_bundle(engine, bundle_of(case, tmp_path / "bundle"))
-    got = settled(engine, case.component, str(case.period))
-    expected = {(l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
-    assert got == expected
-    assert all(got[e.entity, e.line] == e.value for e in case.expected)
+    store.settles_to(case, bundle_of(case, store.bundle()))
 
 
-def test_disbursements_after_the_period_are_not_read(engine, tmp_path):
+def test_disbursements_after_the_period_are_not_read(store):
     case = cases.load(CASES / "project-funds-above-plan.case.yaml")
-    bundle = bundle_of(case, tmp_path / "bundle")
-    with open(bundle / "project_disbursements.csv", "a", encoding="utf-8") as f:
-        f.write("chengwu,P1,2025,province,100000.00\n")
-    import_bundle(engine, bundle)
-    assert settled(engine, "project_funds", "2024") == {
+    bundle = bundle_of(case, store.bundle())
+    bundle.append("project_disbursements.csv", "chengwu,P1,2025,province,100000.00\n")
+    store.load(bundle)
+    assert store.settled("chengwu", "project_funds", "2024") == {
         (l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
 
 
-def test_the_countys_own_target_comes_before_the_general_one(engine, tmp_path):
-    folder = tmp_path / "targets"
+def test_the_countys_own_target_comes_before_the_general_one(store):
+    folder = store.bundle("targets")
     county(folder, ["A01", "A02"])
-    overrides(folder, "assessment", cases.load(CASES / "assessment-percent.case.yaml").period,
-              {"indicators": ["i01"]})
-    write(folder, "indicator_values.csv", [
+    folder.overrides("chengwu", cases.load(CASES / "assessment-percent.case.yaml"), {"indicators": ["i01"]})
+    folder.write("indicator_values.csv", [
         {"county": "chengwu", "indicator": "chengwu_01", "entity": "A01", "period": 2024, "value": None, "text": "37%"},
         {"county": "chengwu", "indicator": "chengwu_01", "entity": "A02", "period": 2024, "value": None, "text": "39%"}])
-    write(folder, "indicator_targets.csv", [
+    folder.write("indicator_targets.csv", [
         {"indicator": "chengwu_01", "county": "", "year": 2024, "value": None, "text": "38%"},
         {"indicator": "chengwu_01", "county": "chengwu", "year": 2024, "value": None, "text": "36.5%"},
         {"indicator": "chengwu_01", "county": "chengwu", "year": 2025, "value": None, "text": "40%"}])
-    import_bundle(engine, folder)
-    got = settled(engine, "assessment", "2024")
+    store.load(folder)
+    got = store.settled("chengwu", "assessment", "2024")
     assert (got["A01", "i01.met"], got["A02", "i01.met"]) == (1, 1)  # 36.5 %, not 38 % nor 37.1 %
 
 
 # ---------------------------------------------------------------- bad rows, refused whole
 
-def good(folder: Path) -> Path:
+def good(folder):
     """Values of each type for one institution, a target, and a project."""
     county(folder, ["A01"])
-    write(folder, "indicator_values.csv", [
+    folder.write("indicator_values.csv", [
         {"county": "chengwu", "indicator": STORED[c], "entity": "A01", "period": 2024, "value": None, "text": t}
         for c, t in (("i01", "37.1%"), ("i27", "93%、96%"), ("i05", "8:1"), ("i08", "是"), ("i31", "4.5‰"),
-                     ("i12", "0.9"), ("i32", "63.5%"))])
-    write(folder, "indicator_targets.csv", [{"indicator": "chengwu_32", "county": "chengwu", "year": 2024,
-                                             "value": None, "text": "逐年提高"}])
-    write(folder, "project_tasks.csv", [{"county": "chengwu", "code": "P1", "name_zh": "5G急救", "name_en": ""}])
-    write(folder, "project_plan.csv", [{"county": "chengwu", "task": "P1", "year": 2024, "source": "province",
-                                        "amount": "100.00"},
-                                       {"county": "chengwu", "task": "P1", "year": 2024, "source": "county",
-                                        "amount": "50.00"}])
-    write(folder, "project_disbursements.csv", [{"county": "chengwu", "task": "P1", "year": 2024,
-                                                 "source": "province", "amount": "100.00"}])
+                    ("i12", "0.9"), ("i32", "63.5%"))])
+    folder.write("indicator_targets.csv", [{"indicator": "chengwu_32", "county": "chengwu", "year": 2024,
+                                            "value": None, "text": "逐年提高"}])
+    folder.write("project_tasks.csv", [{"county": "chengwu", "code": "P1", "name_zh": "5G急救", "name_en": ""}])
+    folder.write("project_plan.csv", [{"county": "chengwu", "task": "P1", "year": 2024, "source": "province",
+                                       "amount": "100.00"},
+                                      {"county": "chengwu", "task": "P1", "year": 2024, "source": "county",
+                                       "amount": "50.00"}])
+    folder.write("project_disbursements.csv", [{"county": "chengwu", "task": "P1", "year": 2024,
+                                                "source": "province", "amount": "100.00"}])
     return folder
-
-
-def replace_row(folder: Path, table: str, row: int, new: str) -> None:
-    path = folder / f"{table}.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    lines[row - 1] = new
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 BAD = [
@@ -195,20 +150,14 @@ BAD = [
 
 
 @pytest.mark.parametrize("table,row,new,message", BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
-def test_a_bad_row_refuses_the_whole_import(engine, tmp_path, table, row, new, message):
-    import_bundle(engine, good(tmp_path / "good"))  # a county already stored ...
-    before = row_counts(engine)
-    bundle = good(tmp_path / "again")  # ... and the same bundle again with one bad row
-    replace_row(bundle, table, row, new)
-    with pytest.raises(ImportFailed) as err:
-        import_bundle(engine, bundle)
-    assert any(p.startswith(message) for p in err.value.problems), err.value.problems
-    assert row_counts(engine) == before
+def test_a_bad_row_refuses_the_whole_import(store, table, row, new, message):
+    problems = store.refusal(good, table, row, new)  # over the same county, stored
+    assert any(p.startswith(message) for p in problems), problems
 
 
-def test_texts_are_kept_as_written(engine, tmp_path):
+def test_texts_are_kept_as_written(engine, store):
     from countypay.models import IndicatorValue
-    import_bundle(engine, good(tmp_path / "good"))
+    store.load(good(store.bundle()))
     with Session(engine) as s:
         texts = set(s.exec(select(IndicatorValue.text)).scalars())
     assert {"37.1%", "93%、96%", "8:1", "是", "4.5‰", "0.9", "63.5%"} == texts
@@ -216,13 +165,13 @@ def test_texts_are_kept_as_written(engine, tmp_path):
 
 # ---------------------------------------------------------------- over GraphQL
 
-def test_a_stored_assessment_reads_with_value_target_met_and_points(engine, tmp_path):
+def test_a_stored_assessment_reads_with_value_target_met_and_points(engine, store):
     case = cases.load(CASES / "assessment-yesno.case.yaml")
-    import_bundle(engine, bundle_of(case, tmp_path / "bundle"))
+    store.load(bundle_of(case, store.bundle()))
     with Session(engine) as s:
         token = create_token(s, "county", "chengwu", name="chengwu team")[1]
         s.commit()
-    settled(engine, "assessment", "2024")
+    store.settled("chengwu", "assessment", "2024")
     client = TestClient(create_app(engine, Settings()))
     r = client.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={"query": """{
         settlements(county: "chengwu", component: "assessment", period: "2024") { nodes {
@@ -230,7 +179,7 @@ def test_a_stored_assessment_reads_with_value_target_met_and_points(engine, tmp_
     assert r.status_code == 200 and "errors" not in r.json(), r.text
     lines = {l["code"]: l for l in r.json()["data"]["settlements"]["nodes"][0]["lines"]["nodes"]}
     met, points = lines["i07.met"], lines["i07.points"]
-    assert (met["unit"], met["value"], points["unit"], points["value"]) == ("flag", "0", "score", "45.00")
+    assert (met["unit"], met["value"], points["unit"], points["value"]) == ("FLAG", "0", "SCORE", "45.00")
     for line in (met, points):
         assert line["trace"]["inputs"] == {"value": "90%", "target": "100%"}
     assert met["trace"]["result"]["parts"][0]["met"] is False and points["trace"]["result"]["attainment"] == "9/10"

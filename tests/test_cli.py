@@ -34,16 +34,6 @@ def one_line(result, status: int = 1) -> str:
     return lines[0]
 
 
-def url_of(engine) -> str:
-    """The URL a command reaches the fixture's database by (on PostgreSQL, its own schema)."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as c:
-            schema_name = c.execute(text("select current_schema()")).scalar()
-        url = url.update_query_dict({"options": f"-csearch_path={schema_name}"})
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def empty_url(engine, tmp_path):
     """A URL of an empty database on the fixture's kind of server, spelt `postgres://` on
@@ -122,17 +112,16 @@ def test_db_backup_of_a_missing_file_and_restore_of_a_non_database_are_one_line(
     assert line == f"countypay: {junk} is not a countypay backup: file is not a database"
 
 
-def test_token_list_shows_every_token_but_never_a_secret(engine):
-    url = url_of(engine)
-    assert invoke("load", str(BUNDLE), "--db", url).exit_code == 0
+def test_token_list_shows_every_token_but_never_a_secret(db_url):
+    assert invoke("load", str(BUNDLE), "--db", db_url).exit_code == 0
     created = invoke("token", "create", "--role", "county", "--county", "haiyan", "--name", "finance", "--no-expiry",
-                     "--db", url)
+                     "--db", db_url)
     secret = created.output.strip().splitlines()[-1]
     assert secret.startswith("cp_")
     assert invoke("token", "create", "--role", "supervisor", "--name", "province", "--days", "30",
-                  "--db", url).exit_code == 0
-    assert invoke("token", "revoke", "1", "--db", url).exit_code == 0
-    result = invoke("token", "list", "--db", url)
+                  "--db", db_url).exit_code == 0
+    assert invoke("token", "revoke", "1", "--db", db_url).exit_code == 0
+    result = invoke("token", "list", "--db", db_url)
     assert result.exit_code == 0, result.output
     rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in result.output.splitlines() if "│" in line]
     assert [r[:4] for r in rows] == [["1", "county", "haiyan", "finance"], ["2", "supervisor", "", "province"]]
@@ -149,23 +138,23 @@ def bundle(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_misspelt_column_is_one_line_for_the_file_not_two_per_row(engine, tmp_path):
+def test_a_misspelt_column_is_one_line_for_the_file_not_two_per_row(db_url, tmp_path):
     folder = bundle(tmp_path)
     rows = [f"haiyan,A,2024-{m:02d},outpatient_visit,{m}" for m in range(1, 13)]
     (folder / "service_counts.csv").write_text("county,institution,month,item,cuont\n" + "\n".join(rows) + "\n")
-    result = invoke("load", str(folder), "--db", url_of(engine))
+    result = invoke("load", str(folder), "--db", db_url)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [
         f"import refused, nothing was written ({folder})",
         "  service_counts.csv, column cuont: not a column of service_counts; did you mean count?"]
 
 
-def test_many_bad_rows_are_grouped_by_field_with_a_count(engine, tmp_path):
+def test_many_bad_rows_are_grouped_by_field_with_a_count(db_url, tmp_path):
     folder = bundle(tmp_path)
     rows = [f"haiyan,A,2024-{m:02d},outpatient_visit,-{m}" for m in range(1, 13)] + \
            [f"haiyan,Z{i},2024-01,outpatient_visit,{i}" for i in range(70)]
     (folder / "service_counts.csv").write_text("county,institution,month,item,count\n" + "\n".join(rows) + "\n")
-    result = invoke("load", str(folder), "--db", url_of(engine))
+    result = invoke("load", str(folder), "--db", db_url)
     assert result.exit_code == 1 and "Traceback" not in result.output
     lines = result.output.strip().splitlines()
     assert lines[:3] == [
@@ -177,22 +166,22 @@ def test_many_bad_rows_are_grouped_by_field_with_a_count(engine, tmp_path):
     assert lines[6:] == ["    … and 67 more"]
 
 
-def test_gbk_text_behind_a_utf8_mark_is_named_and_refused(engine, tmp_path):
+def test_gbk_text_behind_a_utf8_mark_is_named_and_refused(db_url, tmp_path):
     folder = bundle(tmp_path)
     text_ = (BUNDLE / "institutions.csv").read_text(encoding="utf-8")
     (folder / "institutions.csv").write_bytes(b"\xef\xbb\xbf" + text_.encode("gbk"))
-    result = invoke("load", str(folder), "--db", url_of(engine))
+    result = invoke("load", str(folder), "--db", db_url)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.strip().splitlines()[1] == (
         "  institutions.csv: starts with a UTF-8 byte-order mark, but the text after it is GBK, not UTF-8: "
         "save it again as UTF-8 (or as GBK without the mark)")
 
 
-def test_the_encoding_each_file_was_read_in_is_named(engine, tmp_path):
+def test_the_encoding_each_file_was_read_in_is_named(db_url, tmp_path):
     folder = bundle(tmp_path)
     text_ = (BUNDLE / "institutions.csv").read_text(encoding="utf-8")
     (folder / "institutions.csv").write_bytes(text_.encode("gbk"))
-    result = CliRunner().invoke(app, ["load", str(folder), "--db", url_of(engine)], terminal_width=200)
+    result = CliRunner().invoke(app, ["load", str(folder), "--db", db_url], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "institutions                 4 rows  (institutions.csv, GBK)" in result.output
     assert "counties                     1 rows  (counties.csv, UTF-8)" in result.output

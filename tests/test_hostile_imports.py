@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Integer, String, event, func, select
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Integer, String, event, select
+from sqlmodel import Session
 
 from countypay.db import Exact, Money
 from countypay.load import BY_NAME, MAX_ERRORS, TABLES, ImportFailed, import_bundle
@@ -30,18 +30,12 @@ def deep(n: int) -> str:
     return "[" * n + "]" * n
 
 
-def row_counts(engine) -> dict:
-    with Session(engine) as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
-def refused(engine, tmp_path, files: dict) -> ImportFailed:
+def refused(store, files: dict) -> ImportFailed:
     """The refusal of a bundle of `files` (name → text, bytes, FOLDER or PIPE) imported over a
     stored county; the store is checked to be as it was."""
-    import_bundle(engine, BUNDLE)
-    before = row_counts(engine)
-    folder = tmp_path / "hostile"
+    import_bundle(store.engine, BUNDLE)
+    before = store.row_counts()
+    folder = store.folder / "hostile"
     folder.mkdir()
     for name, content in files.items():
         path = folder / name
@@ -53,8 +47,8 @@ def refused(engine, tmp_path, files: dict) -> ImportFailed:
         else:
             path.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ImportFailed) as err:
-        import_bundle(engine, folder)
-    assert row_counts(engine) == before
+        import_bundle(store.engine, folder)
+    assert store.row_counts() == before
     return err.value
 
 
@@ -134,8 +128,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,files,problem", CASES, ids=[c[0] for c in CASES])
-def test_a_hostile_bundle_is_refused_with_file_row_field_and_reason(engine, tmp_path, name, files, problem):
-    err = refused(engine, tmp_path, files)
+def test_a_hostile_bundle_is_refused_with_file_row_field_and_reason(store, name, files, problem):
+    err = refused(store, files)
     assert [(p.file, p.row, p.field, p.reason) for p in err.problems] == [problem]
     file, row, field, reason = problem
     where = file + (f" row {row}" if row else "") + (f", {'field' if row else 'column'} {field}" if field else "")
@@ -191,25 +185,25 @@ def test_a_month_is_kept_as_the_store_writes_it(engine, tmp_path):
     assert sorted(months) == ["2024-07", "2024-08"]
 
 
-def test_every_problem_is_counted_past_the_ones_kept(engine, tmp_path):
+def test_every_problem_is_counted_past_the_ones_kept(store):
     rows = [f"haiyan,A,2024-{m:02d},outpatient_visit,-1" for m in range(1, 13)] * 10
-    err = refused(engine, tmp_path, {"service_counts.csv": COUNTS + "\n".join(rows) + "\n"})
+    err = refused(store, {"service_counts.csv": COUNTS + "\n".join(rows) + "\n"})
     assert len(err.problems) == MAX_ERRORS and err.total == 120
     assert err.summary() == ["service_counts.csv, field count: Input should be greater than or equal to 0 "
                              "(rows 2, 3, 4 and 117 more)"]
 
 
-def test_a_misspelt_column_is_named_once_with_the_column_it_stands_for(engine, tmp_path):
+def test_a_misspelt_column_is_named_once_with_the_column_it_stands_for(store):
     rows = [f"haiyan,A,2024-{m:02d},outpatient_visit,{m}" for m in range(1, 13)]
-    err = refused(engine, tmp_path, {"service_counts.csv": COUNTS.replace("count\n", "cuont\n") + "\n".join(rows)})
+    err = refused(store, {"service_counts.csv": COUNTS.replace("count\n", "cuont\n") + "\n".join(rows)})
     assert [(p.file, p.row, p.field, p.reason) for p in err.problems] == [
         ("service_counts.csv", None, "cuont", "not a column of service_counts; did you mean count?")]
 
 
-def test_a_misspelt_json_key_is_one_problem_per_row_not_two(engine, tmp_path):
+def test_a_misspelt_json_key_is_one_problem_per_row_not_two(store):
     rows = [{"county": "haiyan", "institution": "A", "month": f"2024-{m:02d}", "item": "outpatient_visit", "cuont": m}
             for m in range(1, 5)]
-    err = refused(engine, tmp_path, {"service_counts.json": json.dumps(rows)})
+    err = refused(store, {"service_counts.json": json.dumps(rows)})
     assert err.summary() == ["service_counts.json, field cuont: not a column of service_counts; did you mean count? "
                              "(rows 1, 2, 3 and 1 more)"]
 

@@ -18,12 +18,6 @@ BUNDLE = HERE / "data" / "haiyan-bundle"
 CASE = HERE.parent / "plugins" / "haiyan" / "cases" / "floors-pro-rata.case.yaml"
 
 
-def row_counts(engine) -> dict:
-    with Session(engine) as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
 def test_migrations_build_exactly_the_model(engine):
     with engine.connect() as c:
         diff = compare_metadata(MigrationContext.configure(c, opts={"compare_type": False}), SQLModel.metadata)
@@ -114,20 +108,31 @@ def broken_bundle(tmp_path, table: str, line: int, new: str) -> Path:
     ("parameter_overrides", 3, 'haiyan,haiyan,work_equivalent,risk_fund_rate,2024-01-01,"""0.2""",x',
      "parameter_overrides.csv row 3: repeats the row at parameter_overrides.csv row 2"),
 ])
-def test_a_bad_row_is_named_and_changes_nothing(engine, tmp_path, table, line, new, message):
+def test_a_bad_row_is_named_and_changes_nothing(engine, store, tmp_path, table, line, new, message):
     import_bundle(engine, BUNDLE)  # a county already stored ...
-    before = row_counts(engine)
+    before = store.row_counts()
     with pytest.raises(ImportFailed) as err:  # ... and a bundle whose one row is bad
         import_bundle(engine, broken_bundle(tmp_path, table, line, new))
     assert any(p.startswith(message) for p in err.value.problems), err.value.problems
-    assert row_counts(engine) == before
+    assert store.row_counts() == before
 
 
-def test_a_bad_row_in_a_fresh_store_leaves_it_empty(engine, tmp_path):
-    before = row_counts(engine)
+def test_a_bad_row_in_a_fresh_store_leaves_it_empty(engine, store, tmp_path):
+    before = store.row_counts()
     with pytest.raises(ImportFailed):
         import_bundle(engine, broken_bundle(tmp_path, "service_counts", 5, "haiyan,D,2024-13,outpatient_visit,1"))
-    assert row_counts(engine) == before
+    assert store.row_counts() == before
+
+
+def test_a_refused_import_leaves_nothing_behind_for_the_next(engine, store, tmp_path):
+    """The staging tables of a refused import are gone for the next import on the same
+    connection (SQLite's DDL runs outside the import's transaction, which then rolls back)."""
+    for attempt in range(2):  # a key given twice is found in the staged table
+        with pytest.raises(ImportFailed, match="institutions.csv row 3"):
+            import_bundle(engine, broken_bundle(tmp_path / str(attempt), "institutions", 3,
+                                                "haiyan,A,township_health_centre,township,甲卫生院,Centre A"))
+    import_bundle(engine, BUNDLE)
+    assert store.row_counts()["institution"] == 4
 
 
 def test_gbk_files_from_excel_are_read(engine, tmp_path):
@@ -151,16 +156,16 @@ def test_gbk_files_from_excel_are_read(engine, tmp_path):
      "institutions.csv, column kind: missing: institutions needs this column"),
     ("nonsense.csv", b"a,b\n1,2\n", "not a table of a bundle"),
 ])
-def test_malformed_files_are_refused_clearly(engine, tmp_path, name, content, message):
+def test_malformed_files_are_refused_clearly(engine, store, tmp_path, name, content, message):
     import_bundle(engine, BUNDLE)
-    before = row_counts(engine)
+    before = store.row_counts()
     bundle = tmp_path / "bad"
     bundle.mkdir()
     (bundle / name).write_bytes(content)
     with pytest.raises(ImportFailed) as err:
         import_bundle(engine, bundle)
     assert any(message in p for p in err.value.problems), err.value.problems
-    assert row_counts(engine) == before
+    assert store.row_counts() == before
 
 
 def test_a_settlement_sees_the_years_its_component_reads(engine, tmp_path):

@@ -4,30 +4,17 @@ clinics under their centre, the community's lead hospital, the big package, the 
 parameters as county overrides, a dated one as one override per date), imported, settled, and
 giving the case's lines; an institution whose parent is no institution of its county refused
 whole, naming file, row, field and reason."""
-import csv
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
 
 from countypay import cases
-from countypay.load import ImportFailed, import_bundle
 from countypay.plugins.suixi import POLICY
-from countypay.settle import line_values, settle
 
 CASES = Path(POLICY.parameter_file).parent / "cases"
 COUNTY = "suixi"
-
-
-def write(folder: Path, name: str, rows: list[dict]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / name, "w", encoding="utf-8", newline="") as f:
-        out = csv.DictWriter(f, fieldnames=list(rows[0]))
-        out.writeheader()
-        out.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
 
 
 def institution(code: str, kind: str, tier: str, community: str | None, parent: str | None = None,
@@ -36,10 +23,10 @@ def institution(code: str, kind: str, tier: str, community: str | None, parent: 
             "name_zh": f"{code}院", "name_en": code, "parent": parent}
 
 
-def place(folder: Path) -> None:
-    write(folder, "provinces.csv", [{"code": "anhui", "name_zh": "安徽省", "name_en": "Anhui"}])
-    write(folder, "counties.csv", [{"code": COUNTY, "province": "anhui", "name_zh": "濉溪县", "name_en": "Suixi",
-                                    "population": 1100000}])
+def place(folder) -> None:
+    folder.write("provinces.csv", [{"code": "anhui", "name_zh": "安徽省", "name_en": "Anhui"}])
+    folder.write("counties.csv", [{"code": COUNTY, "province": "anhui", "name_zh": "濉溪县", "name_en": "Suixi",
+                                   "population": 1100000}])
 
 
 def overrides(case) -> list[dict]:
@@ -55,13 +42,14 @@ def overrides(case) -> list[dict]:
     return rows
 
 
-def bundle_of(case, folder: Path) -> Path:
+def bundle_of(case, folder):
+    """The case's facts written into `folder` (a `BundleFolder`, tests/conftest.py)."""
     inputs, year = case.inputs, str(case.period)
     centres = inputs["centres"]
     place(folder)
     leads = sorted({c["county_institution"] for c in centres})
-    write(folder, "communities.csv", [{"county": COUNTY, "code": f"MC.{lead}", "name_zh": f"{lead}医共体",
-                                       "name_en": f"{lead} community", "lead": lead} for lead in leads])
+    folder.write("communities.csv", [{"county": COUNTY, "code": f"MC.{lead}", "name_zh": f"{lead}医共体",
+                                      "name_en": f"{lead} community", "lead": lead} for lead in leads])
     institutions = [institution(lead, "county_hospital", "county", f"MC.{lead}") for lead in leads]
     values, funds = [], []
     for c in centres:
@@ -76,81 +64,48 @@ def bundle_of(case, folder: Path) -> Path:
                 values.append({"indicator": "chronic_village_weight", "entity": v["code"], "value": v["weight"]})
     if inputs.get("big_package") is not None:
         funds.append({"code": "insurance_big_package", "entity": "county", "amount": inputs["big_package"]})
-    write(folder, "institutions.csv", institutions)
-    write(folder, "indicator_values.csv", [{"county": COUNTY, "indicator": v["indicator"], "entity": v["entity"],
-                                            "period": year, "value": v["value"]} for v in values])
-    write(folder, "funds.csv", [{"county": COUNTY, "code": f["code"], "entity": f["entity"], "period": year,
-                                 "amount": f["amount"]} for f in funds])
+    folder.write("institutions.csv", institutions)
+    folder.write("indicator_values.csv", [{"county": COUNTY, "indicator": v["indicator"], "entity": v["entity"],
+                                           "period": year, "value": v["value"]} for v in values])
+    folder.write("funds.csv", [{"county": COUNTY, "code": f["code"], "entity": f["entity"], "period": year,
+                                "amount": f["amount"]} for f in funds])
     if rows := overrides(case):
-        write(folder, "parameter_overrides.csv", rows)
+        folder.write("parameter_overrides.csv", rows)
     return folder
 
 
-def row_counts(engine) -> dict:
-    with Session(engine) as s:
-        return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
-
-
-def settled(engine, period: str) -> dict:
-    with Session(engine) as s:
-        run = settle(s, COUNTY, "suixi", "chronic_package", period)
-        s.commit()
-        return line_values(s, run.id)
-
-
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("chronic-*.case.yaml")))
-def test_a_stored_county_settles_to_the_case_file(engine, tmp_path, name):
+def test_a_stored_county_settles_to_the_case_file(store, name):
     case = cases.load(CASES / name)
-    import_bundle(engine, bundle_of(case, tmp_path / "bundle"))
-    got = settled(engine, str(case.period))
-    expected = {(l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
-    assert got == expected
-    assert all(got[e.entity, e.line] == e.value for e in case.expected)
+    store.settles_to(case, bundle_of(case, store.bundle()))
 
 
-def test_the_standard_in_force_is_the_stored_override_of_its_date(engine, tmp_path):
+def test_the_standard_in_force_is_the_stored_override_of_its_date(store):
     """The dated case stored as two overrides: 2022 reads the 2021 standard, 2024 the 2024 one."""
     case = cases.load(CASES / "chronic-dated-standard-2022.case.yaml")
-    bundle = bundle_of(case, tmp_path / "bundle")
-    with open(bundle / "indicator_values.csv", "a", encoding="utf-8") as f:
-        f.write(f"{COUNTY},chronic_enrolled,C01,2024,250\n{COUNTY},chronic_assessment_score,C01,2024,90\n")
-    import_bundle(engine, bundle)
-    assert settled(engine, "2022")["C01", "budget"] == case.expected[0].value == 250 * 1000
-    assert settled(engine, "2024")["C01", "budget"] == 250 * 3700
+    bundle = bundle_of(case, store.bundle())
+    bundle.append("indicator_values.csv",
+                  f"{COUNTY},chronic_enrolled,C01,2024,250\n{COUNTY},chronic_assessment_score,C01,2024,90\n")
+    store.load(bundle)
+    assert store.settled("suixi", "chronic_package", "2022")["C01", "budget"] == case.expected[0].value == 250 * 1000
+    assert store.settled("suixi", "chronic_package", "2024")["C01", "budget"] == 250 * 3700
 
 
 # ---------------------------------------------------------------- bad rows, refused whole
 
-def good(folder: Path) -> Path:
+def good(folder):
     """A centre with two village clinics, and a second county with a centre of its own."""
     case = cases.load(CASES / "chronic-village-tie.case.yaml")
     bundle_of(case, folder)
-    with open(folder / "counties.csv", "a", encoding="utf-8") as f:
-        f.write("huaibei,anhui,淮北市辖区,Huaibei,100\n")
-    with open(folder / "institutions.csv", "a", encoding="utf-8") as f:
-        f.write("huaibei,H01,,township_health_centre,township,H01院,H01,\n")
+    folder.append("counties.csv", "huaibei,anhui,淮北市辖区,Huaibei,100\n")
+    folder.append("institutions.csv", "huaibei,H01,,township_health_centre,township,H01院,H01,\n")
     return folder
 
 
-def replace_row(folder: Path, table: str, row: int, new: str) -> None:
-    path = folder / f"{table}.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    lines[row - 1] = new
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 @pytest.mark.parametrize("parent", ["C99", "H01", "c01"])
-def test_a_parent_that_is_no_institution_of_the_county_refuses_the_whole_import(engine, tmp_path, parent):
+def test_a_parent_that_is_no_institution_of_the_county_refuses_the_whole_import(store, parent):
     """Unknown anywhere, an institution of another county, and a code that differs in case only."""
-    import_bundle(engine, good(tmp_path / "good"))
-    before = row_counts(engine)
-    bundle = good(tmp_path / "again")
-    lines = (bundle / "institutions.csv").read_text(encoding="utf-8").splitlines()
+    lines = (good(store.bundle("written")).path / "institutions.csv").read_text(encoding="utf-8").splitlines()
     row = next(n for n, line in enumerate(lines, start=1) if line.startswith(f"{COUNTY},V06,"))
-    replace_row(bundle, "institutions", row, f"{COUNTY},V06,,village_clinic,village,V06院,V06,{parent}")
-    with pytest.raises(ImportFailed) as err:
-        import_bundle(engine, bundle)
-    assert f"institutions.csv row {row}, field parent: unknown institution {parent!r} in county" \
-           in err.value.problems, err.value.problems
-    assert row_counts(engine) == before
+    problems = store.refusal(good, "institutions", row, f"{COUNTY},V06,,village_clinic,village,V06院,V06,{parent}")
+    assert f"institutions.csv row {row}, field parent: unknown institution {parent!r} in county" in problems, problems

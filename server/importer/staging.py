@@ -30,6 +30,9 @@ class Stage:
         self.t = SqlTable(f"stage_{self.table.name}", MetaData(),
                           *[Column(c, target.c[c].type) for c in columns], Column("_row", Integer),
                           prefixes=["TEMPORARY"])
+        # SQLite runs DDL outside the import's transaction: a refused import's rollback brings
+        # back the staged table it dropped, on a connection the pool hands to the next import.
+        self.session.execute(text(f"DROP TABLE IF EXISTS {self.t.name}"))
         self.t.create(self.session.connection())
         self.plain = all(isinstance(target.c[c].type, (Integer, String, AutoString)) for c in columns)
 
