@@ -36,6 +36,9 @@ LEVELS = ("county", "prefecture", "province")
 """The hierarchy, lowest first: a configured chain is an ordered part of it."""
 LEVEL_ZH = {"county": "县", "prefecture": "市州", "province": "省"}
 STATUSES = ("draft", "approved", "accepted", "sent_back", "reopened")
+STATUS_ZH = {"draft": "草稿", "approved": "已审批", "accepted": "已验收", "sent_back": "已退回", "reopened": "已重新开放"}
+"""A run's status in the words of the exports, the console and the schema's descriptions."""
+ACTION_ZH = {"approve": "审批通过", "accept": "验收", "send_back": "退回", "reopen": "重新开放"}
 AFTER = {"approve": "approved", "accept": "accepted", "send_back": "sent_back", "reopen": "reopened"}
 AUDIT = {"approve": "settlement_approve", "accept": "settlement_accept", "send_back": "settlement_send_back",
          "reopen": "period_reopen"}

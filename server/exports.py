@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .approval import ACTION_ZH, LEVEL_ZH, STATUS_ZH, chain_of
 from .auth import Viewer
 from .host import registry
 from .attainment import Goals
@@ -40,7 +41,6 @@ from .settle import run_lines
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_ZH = {"yuan": "元", "yuan/equivalent": "元/当量", "equivalent": "当量", "ratio": "比率", "score": "分",
            "index": "指数", "flag": "是/否", "day": "天", "month": "月", "rank": "名次", "points": "积分", "count": "个"}
-STATUS_ZH = {"draft": "草稿", "approved": "已审批", "accepted": "已验收", "sent_back": "已退回", "reopened": "已重新开放"}
 DIRECTION_ZH = {"higher": "越高越好", "lower": "越低越好"}
 HOP_ZH = {"province_to_prefecture": "省级拨付市级", "prefecture_to_county": "市级拨付县级",
           "county_to_hospital": "县级拨付医共体"}
@@ -282,6 +282,7 @@ def settlement(request: Request) -> Response:
             county = s.get(County, run.county_id)
             lines = run_lines(s, run.id)
             names = entity_names(s, county)
+            chain = chain_of(s, run)
     except Refused as e:
         return _error(e)
     policy, component, specs = run.policy, run.component, ()
@@ -291,11 +292,19 @@ def settlement(request: Request) -> Response:
         policy, component, specs = f"{pol.name_zh} ({pol.code})", f"{comp.name_zh} ({run.component})", comp.lines
     except KeyError:  # a run of a plugin no longer installed still exports
         pass
+    stage = "已验收，期间关闭" if chain.stage is None else \
+        f"待{LEVEL_ZH[chain.stage]}审批" if chain.current else "已被新版本取代"
     block = [("结算编号", str(run.id)), ("县", _county_label(county)), ("政策", policy), ("组成部分", component),
-             ("期间", run.period), ("状态", STATUS_ZH.get(run.status, run.status)), ("参数版本", run.parameter_version),
-             ("输入哈希", run.input_hash)]
+             ("期间", run.period), ("状态", STATUS_ZH.get(chain.status, chain.status)), ("审批环节", stage),
+             ("参数版本", run.parameter_version), ("输入哈希", run.input_hash)]
     if run.approved_by:
         block.append(("审批人", run.approved_by))
+    if chain.steps:  # the chain's last step: who did what, when and why
+        last = chain.steps[-1]
+        block.append(("最近一步", f"{LEVEL_ZH[last.level]}{ACTION_ZH[last.action]}：{last.actor}，"
+                                 f"{last.at:%Y-%m-%d %H:%M} (UTC)"))
+        if last.reason:
+            block.append(("理由", last.reason))
     found = [(l, spec_for(specs, l.entity, l.code)) for l in lines]
     rows = [[l.entity, _name_of(names, spec.entity if spec else None, l.entity), l.code,
              spec.name_zh if spec and spec.name_zh else "", UNIT_ZH.get(l.unit, l.unit), l.value, str(l.value),

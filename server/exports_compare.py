@@ -9,15 +9,13 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .approval import chain_of
+from .approval import STATUS_ZH, chain_of
 from .comparison import NotComparable, compare
 from .models import County, SettlementRun
 from .policy import UNITS
 
 HEADERS = ["对象", "项目", "单位", "结算 {a}", "结算 {b}", "差额", "变化"]
 KIND_ZH = {"changed": "变化", "only_a": "仅在结算 {a}", "only_b": "仅在结算 {b}"}
-STATUS_ZH = {"draft": "草稿", "approved": "已审批（上报中）", "accepted": "已验收", "sent_back": "已退回",
-             "reopened": "已重新开放"}
 
 
 def compare_runs(request: Request) -> Response:

@@ -12,7 +12,7 @@ misspelt hook or argument fails at start-up rather than at settlement time.
 Besides its policies, a plugin may contribute data: its county for `countypay demo`
 (`countypay_demo`) and facts for the synthetic counties of `countypay synth`
 (`countypay_synth`). The bundled plugins do so through these same hooks; the core names no
-county. The plain types those hooks return (`Rows`, `DemoData`, `SyntheticCounty`,
+county. The plain types those hooks return (`Rows`, `DemoData`, `ChainStep`, `SyntheticCounty`,
 `SyntheticData`) are defined here, so a plugin imports nothing else for them.
 """
 from __future__ import annotations
@@ -71,9 +71,30 @@ class Rows:
     `value` any JSON value. The core checks every row as the import does."""
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    features: list[dict[str, Any]] = field(default_factory=list)
+    """The map: GeoJSON features (WGS 84) of the bundle's geometry.geojson, added by `feature`."""
+
+    @classmethod
+    def placed(cls, figures: dict[str, Any], **county: Any) -> "Rows":
+        """Rows that start with a demo county's place, from a plugin's figures (its demo.yaml):
+        the `province`, the `prefecture` when given, and the `county` with the extra columns
+        `county` names (e.g. population)."""
+        rows = cls()
+        rows.add("provinces", **figures["province"])
+        if "prefecture" in figures:
+            rows.add("prefectures", **figures["prefecture"])
+        rows.add("counties", **figures["county"], **county)
+        return rows
 
     def add(self, table: str, **row: Any) -> None:
         self.tables.setdefault(table, []).append(row)
+
+    def feature(self, county: str, kind: str, code: str, geometry: dict[str, Any]) -> None:
+        """A shape of a county's map: a grid (`unit`) or a town (`town`: named by its township
+        health centre's code) as a Polygon or MultiPolygon, an `institution` as a Point; the
+        geometry's coordinates are [longitude, latitude] in degrees (README, "Loading a county")."""
+        self.features.append({"type": "Feature", "properties": {"county": county, "kind": kind, "code": code},
+                              "geometry": geometry})
 
     def codes(self, table: str) -> list[str]:
         """The `code` of each row of a table, e.g. the counties these rows hold."""
@@ -81,15 +102,33 @@ class Rows:
 
 
 @dataclass(frozen=True)
+class ChainStep:
+    """A step a demo run takes up the approval chain (county → prefecture → province) after the
+    demo settles it: `approve` by `level` (the chain's last level accepts), `send_back` or
+    `reopen` by `level` with a `reason`, or `correct`: the county loads `rows` (its corrected
+    facts or parameters) and settles again, a new version that the steps after it act on."""
+
+    action: str  # approve, send_back, reopen or correct
+    level: str = "county"  # county, prefecture or province
+    reason: str = ""
+    rows: Optional[Rows] = None
+
+
+@dataclass(frozen=True)
 class DemoData:
     """A plugin's part in `countypay demo`: the rows of its demo county or counties, GraphQL
     queries (title, query) worth trying on them, printed when the demo starts, and the periods
     the demo settles a component in where the demo's year is not one it settles (a monthly
-    index), by (policy, component): e.g. `{("mycounty", "monthly_index"): ("2024-11", "2024-12")}`."""
+    index), by (policy, component): e.g. `{("mycounty", "monthly_index"): ("2024-11", "2024-12")}`.
+    `chain` names, by (policy, component), the steps its runs take up the approval chain once
+    settled, so the demo shows runs at each point of it: e.g. `{("mycounty", "bonus"):
+    (ChainStep("approve"), ChainStep("send_back", "prefecture", "the March counts are twice"))}`;
+    a component it does not name stays a draft."""
 
     rows: Rows
     examples: tuple[tuple[str, str], ...] = ()
     periods: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    chain: dict[tuple[str, str], tuple[ChainStep, ...]] = field(default_factory=dict)
 
 
 @hookspec
@@ -108,9 +147,10 @@ def countypay_demo(seed: int, year: int) -> Optional[DemoData]:
     The core writes every plugin's rows as one bundle and imports it through the normal import
     (every row checked, all or nothing) when the demo database lacks any of their counties. It
     then settles, for `year`, every component with a `gather` of every installed policy whose
-    `county` is a demo county. Rows of tables that belong to no county (provinces, indicators,
-    service items) may come from several plugins: the first row of each code is kept, plugins
-    taken in name order.
+    `county` is a demo county, and takes the runs it settled up the approval chain as
+    `DemoData.chain` says (each step by the level's approval, audited as any). Rows of tables
+    that belong to no county (provinces, prefectures, indicators, service items) may come from
+    several plugins: the first row of each code is kept, plugins taken in name order.
 
     Example::
 
@@ -119,7 +159,9 @@ def countypay_demo(seed: int, year: int) -> Optional[DemoData]:
             rng = random.Random(f"{seed}:mycounty")
             rows = Rows()
             rows.add("provinces", code="anhui", name_zh="安徽省", name_en="Anhui")
-            rows.add("counties", code="mycounty", province="anhui", name_zh="某县", name_en="Some County")
+            rows.add("prefectures", code="huaibei", province="anhui", name_zh="淮北市", name_en="Huaibei")
+            rows.add("counties", code="mycounty", province="anhui", prefecture="huaibei", name_zh="某县",
+                     name_en="Some County")
             rows.add("funds", county="mycounty", code="bonus_fund", entity="county", period=str(year),
                      amount=Decimal(rng.randint(100_000, 200_000)))
             return DemoData(rows, examples=(("The bonus settlement", '{ settlements(county: "mycounty") '

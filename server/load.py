@@ -8,21 +8,24 @@ are in countypay.importer; this module runs them.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlmodel import Session
 
 from . import overrides
-from .audit import record
+from .audit import record, record_import
 from .errors import InputError, field_path
-from .importer import bulk, jsontext
+from .importer import bulk, geometry, jsontext
 from .importer.files import Encoding, bundle_files, csv_header, csv_rows, encoding, json_rows, raw_row
 from .importer.problems import MAX_ERRORS, ImportFailed, Problem, Problems
 from .importer.references import References
 from .importer.rows import BY_NAME, TABLES, Table, column_problems, personal_columns
 from .importer.staging import Stage
+from .models import County
 
 __all__ = ["BY_NAME", "CHUNK", "MAX_ERRORS", "TABLES", "Encoding", "ImportFailed", "Imported", "Loader", "Problem",
            "bundle_files", "encoding", "import_bundle", "load"]
@@ -47,6 +50,8 @@ class Loader:
         self.problems = Problems()
         self.refs = References(session, self.problems)
         self.counts: dict[str, int] = {}
+        self.by_county: dict[Optional[int], dict[str, int]] = {}  # county id (None: no one county) → rows per table
+        self.tally: Counter = Counter()  # the table's valid rows by county id (counties: by code)
         self.files: dict[str, tuple[str, str]] = {}  # table → (file name, encoding name)
 
     def load(self, path: Path, actor: str = "") -> Imported:
@@ -55,6 +60,12 @@ class Loader:
             files = bundle_files(path)
             for table, file in files:
                 self.load_table(table, file)
+            if shapes := geometry.file_in(path):  # the bundle's map, after the codes it names
+                files.append((geometry.TABLE, shapes))
+                self.files["geometry"] = (shapes.name, "UTF-8")
+                self.tally = geometry.load(self.session, shapes, self.problems, self.refs.known)
+                if not self.problems:
+                    self.written(geometry.TABLE, sum(self.tally.values()))
         except ImportFailed as e:  # a file that cannot be read as a table ends the check
             self.problems.extend(e.problems)
         except OSError as e:
@@ -67,9 +78,10 @@ class Loader:
             with open(file, "rb") as f:
                 while block := f.read(1 << 20):
                     digest.update(block)
-        for county_id in sorted(self.refs.touched) or [None]:
-            record(self.session, "import", actor, county_id, Path(path).name,
-                   {"tables": self.counts}, after=digest.hexdigest())
+        record_import(self.session, actor, Path(path).name, self.by_county or {None: self.counts}, digest.hexdigest())
+        for province, before, levels in self.refs.levels:
+            record(self.session, "approval_levels", actor, None, f"province {province}",
+                   {"province": province, "levels": levels, "before": before})
         return Imported(self.counts, self.files)
 
     def load_table(self, table: Table, file: Path) -> None:
@@ -78,6 +90,7 @@ class Loader:
         bounded by one chunk. Service counts try the bulk path first."""
         enc = encoding(file)
         self.files[table.name] = (file.name, enc.name)
+        self.tally = Counter()
         keys = None
         if file.suffix == ".csv":
             keys = csv_header(file, enc)
@@ -112,17 +125,23 @@ class Loader:
             self.refs.check_parents()
 
     def written(self, table: Table, rows: int) -> None:
+        """Count the rows written, in all and per county (the tally of the rows staged)."""
         self.counts[table.name] = rows
+        tally = self.tally
+        if table.name == "counties":  # a county's own row: its id is known once written
+            ids = dict(self.session.execute(select(County.code, County.id).where(County.code.in_(list(tally)))).all())
+            tally = Counter({ids[code]: n for code, n in tally.items()})
+        for county_id, n in tally.items():
+            self.by_county.setdefault(county_id, {})[table.name] = n
         self.progress(table.name, rows)
 
     def bulk_service_counts(self, file: Path, enc: Encoding, keys: list[str]) -> Optional[int]:
         """Rows written by the bulk path (importer.bulk), or None: then the full path decides."""
-        done = bulk.write_service_counts(self.session, file, enc, keys)
-        if done is None:
+        per_county = bulk.write_service_counts(self.session, file, enc, keys)
+        if per_county is None:
             return None
-        rows, counties = done
-        self.refs.touched.update(counties)
-        return rows
+        self.tally = Counter(per_county)
+        return sum(per_county.values())
 
     def columns_fit(self, table: Table, file: str, names: list[str], row: Optional[int] = None) -> bool:
         """Whether a file's columns (a CSV header; a JSON row's keys, with `row`) are the table's;
@@ -175,8 +194,10 @@ class Loader:
                     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
                     self.problems.add(name, n, field_path(loc) if loc else None, err["msg"])
                 continue
+            self.refs.row_county = None
             values = values_of(row, (name, n))
             if values is not None:
+                self.tally[row.code if table.name == "counties" else self.refs.row_county] += 1
                 yield n, values
 
     def load_parameter_overrides(self, file: Path, enc: Encoding, keys: Optional[list[str]]) -> None:
@@ -215,7 +236,7 @@ def import_bundle(engine, path: str | Path, progress: Callable[[str, int], None]
         except BaseException:
             session.rollback()
             raise
-    analyze(engine, [BY_NAME[t].model.__tablename__ for t in counts])
+    analyze(engine, [BY_NAME.get(t, geometry.TABLE).model.__tablename__ for t in counts])
     return counts
 
 

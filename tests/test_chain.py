@@ -4,12 +4,10 @@ is current; two runs compared, over GraphQL, in the export and on the command li
 import csv
 import io
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -18,53 +16,11 @@ from countypay import models
 from countypay.app import Settings, create_app
 from countypay.auth import create_token
 from countypay.cli import app as cli
-from countypay.load import import_bundle
-
-DATA = Path(__file__).parent / "data"
-
-
-def twin(tmp_path: Path, code: str) -> Path:
-    """The Haiyan bundle as another county of Zhejiang (its own rows, the same figures)."""
-    bundle = tmp_path / code
-    shutil.copytree(DATA / "haiyan-bundle", bundle)
-    for name in ("provinces.csv", "service_items.csv"):
-        (bundle / name).unlink()
-    for f in bundle.iterdir():
-        f.write_text(re.sub(r"^haiyan,", f"{code},", f.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
-    return bundle
-
-
-def url_of(engine) -> str:
-    """The URL a command reaches the fixture's database by (on PostgreSQL, its own schema)."""
-    url = engine.url
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as c:
-            schema = c.execute(text("select current_schema()")).scalar()
-        url = url.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
-def place(session: Session, code: str, name_zh: str, province: str, counties: list[str]) -> models.Prefecture:
-    """A prefecture and its counties."""
-    pid = session.exec(select(models.Province.id).where(models.Province.code == province)).scalars().one()
-    prefecture = models.Prefecture(code=code, province_id=pid, name_zh=name_zh)
-    session.add(prefecture)
-    session.flush()
-    for county in session.exec(select(models.County).where(models.County.code.in_(counties))).scalars():
-        county.prefecture_id = prefecture.id
-        session.add(county)
-    return prefecture
 
 
 @pytest.fixture
-def api(engine, tmp_path):
-    import_bundle(engine, DATA / "haiyan-bundle")
-    import_bundle(engine, twin(tmp_path, "pinghu"))
-    import_bundle(engine, DATA / "other-bundle")
+def api(engine, prefectures):
     with Session(engine) as s:
-        place(s, "jiaxing", "嘉兴市", "zhejiang", ["haiyan", "pinghu"])
-        place(s, "huaibei", "淮北市", "anhui", ["other"])
-        s.flush()
         tokens = {"province": create_token(s, "supervisor", name="province office")[1],
                   "jiaxing": create_token(s, "prefecture", name="Jiaxing commission", prefecture="jiaxing")[1],
                   "huaibei": create_token(s, "prefecture", name="Huaibei commission", prefecture="huaibei")[1],
@@ -94,16 +50,17 @@ def refused(result) -> tuple[str, str]:
     return e["extensions"]["code"], e["message"]
 
 
-RUN = """mutation($county: String!, $o: JSON) { runSettlement(county: $county, policy: "haiyan",
-    component: "work_equivalent", period: "2024", parameterOverrides: $o) { id } }"""
+RUN = """mutation($county: String!, $o: JSON) { runSettlement(input: {county: $county, policy: "haiyan",
+    component: "work_equivalent", period: "2024", parameterOverrides: $o}) { run { id } } }"""
 STATE = """query($id: ID!) { settlement(id: $id) { id status stage locked current nextActions levels
     supersedes { id } chain { seq level levelZh action actor reason } } }"""
-ACT = {"approve": 'mutation($id: ID!) { approveSettlement(id: $id) { id status stage } }',
-       "send_back": 'mutation($id: ID!, $r: String!) { sendBackSettlement(id: $id, reason: $r) { id status stage } }'}
+ACT = {"approve": 'mutation($id: ID!) { approveSettlement(input: {id: $id}) { run { id status stage } } }',
+       "send_back": 'mutation($id: ID!, $r: String!) { sendBackSettlement(input: {id: $id, reason: $r}) '
+                    '{ run { id status stage } } }'}
 
 
 def run(api, county="haiyan", overrides=None) -> str:
-    return data(api(RUN, {"county": county, "o": overrides}, as_=county))["runSettlement"]["id"]
+    return data(api(RUN, {"county": county, "o": overrides}, as_=county))["runSettlement"]["run"]["id"]
 
 
 def state(api, id, as_="province") -> dict:
@@ -112,7 +69,7 @@ def state(api, id, as_="province") -> dict:
 
 def act(api, action, id, as_, reason=None) -> dict:
     out = data(api(ACT[action], {"id": id, "r": reason}, as_=as_))
-    return next(iter(out.values()))
+    return next(iter(out.values()))["run"]
 
 
 SENT_BACK = "risk fund rate is 8 % from county notice 2024-12, not 10 %"
@@ -120,25 +77,25 @@ SENT_BACK = "risk fund rate is 8 % from county notice 2024-12, not 10 %"
 
 def test_one_settlement_walks_up_the_chain_is_sent_back_corrected_and_accepted(api):
     first = run(api)
-    assert state(api, first, "haiyan")["nextActions"] == ["approve"]
+    assert state(api, first, "haiyan")["nextActions"] == ["APPROVE"]
     assert state(api, first, "jiaxing")["nextActions"] == state(api, first)["nextActions"] == []
-    assert act(api, "approve", first, "haiyan") == {"id": first, "status": "approved", "stage": "prefecture"}
+    assert act(api, "approve", first, "haiyan") == {"id": first, "status": "APPROVED", "stage": "PREFECTURE"}
     seen = state(api, first, "jiaxing")
     assert (seen["locked"], seen["levels"], seen["nextActions"]) == (
-        True, ["county", "prefecture", "province"], ["approve", "send_back"])
-    assert state(api, first)["nextActions"] == ["send_back"]  # the province may send back what awaits the prefecture
+        True, ["COUNTY", "PREFECTURE", "PROVINCE"], ["APPROVE", "SEND_BACK"])
+    assert state(api, first)["nextActions"] == ["SEND_BACK"]  # the province may send back what awaits the prefecture
     assert state(api, first, "haiyan")["nextActions"] == []
     # the prefecture sends it back; the run itself stays as it was
-    assert act(api, "send_back", first, "jiaxing", SENT_BACK) == {"id": first, "status": "sent_back", "stage": "county"}
+    assert act(api, "send_back", first, "jiaxing", SENT_BACK) == {"id": first, "status": "SENT_BACK", "stage": "COUNTY"}
     # the county corrects its parameters and settles a second version
-    data(api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan", component: "work_equivalent",
-        name: "risk_fund_rate", effective: "2024-01-01", value: "0.08", reference: "county notice 2024-12") { name } }""",
-             as_="haiyan"))
+    data(api("""mutation { setParameterOverride(input: {county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        name: "risk_fund_rate", effective: "2024-01-01", value: "0.08", reference: "county notice 2024-12"})
+        { override { name } } }""", as_="haiyan"))
     assert state(api, first, "haiyan")["nextActions"] == []  # its parameters are no longer those in force
     second = run(api)
     two = state(api, second, "haiyan")
     assert (two["supersedes"], two["current"], two["status"], two["nextActions"]) == (
-        {"id": first}, True, "draft", ["approve"])
+        {"id": first}, True, "DRAFT", ["APPROVE"])
     assert state(api, first)["current"] is False
     compared = data(api("""query($a: ID!, $b: ID!) { compareRuns(a: $a, b: $b) { changed { entity code a b difference }
         parameters { name a b sourceA sourceB } inputsDiffer changedInputs unchanged } }""",
@@ -149,32 +106,32 @@ def test_one_settlement_walks_up_the_chain_is_sent_back_corrected_and_accepted(a
     risk = {(l["entity"], l["code"]): l for l in compared["changed"]}[("county", "risk_fund.opening")]
     assert (risk["a"], risk["b"], risk["difference"]) == ("1000.00", "800.00", "-200.00")
     # up again: county, prefecture, province
-    assert act(api, "approve", second, "haiyan")["stage"] == "prefecture"
-    assert act(api, "approve", second, "jiaxing")["stage"] == "province"
-    assert state(api, second)["nextActions"] == ["accept", "send_back"]
-    assert act(api, "approve", second, "province") == {"id": second, "status": "accepted", "stage": None}
+    assert act(api, "approve", second, "haiyan")["stage"] == "PREFECTURE"
+    assert act(api, "approve", second, "jiaxing")["stage"] == "PROVINCE"
+    assert state(api, second)["nextActions"] == ["ACCEPT", "SEND_BACK"]
+    assert act(api, "approve", second, "province") == {"id": second, "status": "ACCEPTED", "stage": None}
     done = state(api, second)
-    assert done["nextActions"] == ["reopen"] and state(api, second, "jiaxing")["nextActions"] == []
+    assert done["nextActions"] == ["REOPEN"] and state(api, second, "jiaxing")["nextActions"] == []
     assert [(s["seq"], s["level"], s["levelZh"], s["action"], s["actor"]) for s in done["chain"]] == [
-        (1, "county", "县", "approve", "Haiyan finance"), (2, "prefecture", "市州", "approve", "Jiaxing commission"),
-        (3, "province", "省", "accept", "province office")]
+        (1, "COUNTY", "县", "APPROVE", "Haiyan finance"), (2, "PREFECTURE", "市州", "APPROVE", "Jiaxing commission"),
+        (3, "PROVINCE", "省", "ACCEPT", "province office")]
     assert [(s["action"], s["reason"]) for s in state(api, first)["chain"]] == [
-        ("approve", ""), ("send_back", SENT_BACK)]
+        ("APPROVE", ""), ("SEND_BACK", SENT_BACK)]
     # the audit trail tells the story, oldest first
     events = data(api("""{ auditEvents(county: "haiyan", first: 50) { nodes { action actor subject detail } } }""",
                       as_="auditor"))["auditEvents"]["nodes"][::-1]
     story = [(e["action"], e["actor"], e["subject"], (e["detail"] or {}).get("level"), (e["detail"] or {}).get("reason"))
-             for e in events if e["action"].startswith(("settlement", "parameter")) and e["actor"] != ""]
+             for e in events if e["action"].startswith(("SETTLEMENT", "PARAMETER")) and e["actor"] != ""]
     assert story == [
-        ("settlement_run", "Haiyan finance", f"run {first}", None, None),
-        ("settlement_approve", "Haiyan finance", f"run {first}", "county", None),
-        ("settlement_send_back", "Jiaxing commission", f"run {first}", "prefecture", SENT_BACK),
-        ("parameter_override", "Haiyan finance", "haiyan.work_equivalent.risk_fund_rate from 2024-01-01", None,
+        ("SETTLEMENT_RUN", "Haiyan finance", f"run {first}", None, None),
+        ("SETTLEMENT_APPROVE", "Haiyan finance", f"run {first}", "county", None),
+        ("SETTLEMENT_SEND_BACK", "Jiaxing commission", f"run {first}", "prefecture", SENT_BACK),
+        ("PARAMETER_OVERRIDE", "Haiyan finance", "haiyan.work_equivalent.risk_fund_rate from 2024-01-01", None,
          None),
-        ("settlement_run", "Haiyan finance", f"run {second}", None, None),
-        ("settlement_approve", "Haiyan finance", f"run {second}", "county", None),
-        ("settlement_approve", "Jiaxing commission", f"run {second}", "prefecture", None),
-        ("settlement_accept", "province office", f"run {second}", "province", None)]
+        ("SETTLEMENT_RUN", "Haiyan finance", f"run {second}", None, None),
+        ("SETTLEMENT_APPROVE", "Haiyan finance", f"run {second}", "county", None),
+        ("SETTLEMENT_APPROVE", "Jiaxing commission", f"run {second}", "prefecture", None),
+        ("SETTLEMENT_ACCEPT", "province office", f"run {second}", "province", None)]
 
 
 def test_an_accepted_period_is_closed_until_the_province_reopens_it(api):
@@ -184,18 +141,18 @@ def test_an_accepted_period_is_closed_until_the_province_reopens_it(api):
     assert run(api) == first  # the same facts and parameters: the accepted run itself
     code, message = refused(api(RUN, {"county": "haiyan", "o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))
     assert code == "CONFLICT" and "is closed: the province accepted run" in message and "province office" in message
-    reopen = """mutation($r: String!) { reopenPeriod(county: "haiyan", policy: "haiyan", component: "work_equivalent",
-        period: "2024", reason: $r) { id status stage nextActions } }"""
+    reopen = """mutation($r: String!) { reopenPeriod(input: {county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024", reason: $r}) { run { id status stage nextActions } } }"""
     assert refused(api(reopen, {"r": "an audit found an error"}, as_="jiaxing"))[1] == "only the province reopens a period"
     assert refused(api(reopen, {"r": "  "}, as_="province")) == ("CONFLICT", "a reopen needs a reason")
     assert refused(api(reopen, {"r": "x"}, as_="haiyan"))[0] == "CONFLICT"
-    opened = data(api(reopen, {"r": "an audit found an error"}, as_="province"))["reopenPeriod"]
-    assert opened == {"id": first, "status": "reopened", "stage": "county", "nextActions": []}
+    opened = data(api(reopen, {"r": "an audit found an error"}, as_="province"))["reopenPeriod"]["run"]
+    assert opened == {"id": first, "status": "REOPENED", "stage": "COUNTY", "nextActions": []}
     second = run(api, overrides={"risk_fund_rate": "0.2"})  # a new run may be stored again
     assert second != first and state(api, second)["supersedes"] == {"id": first}
     assert run(api) == first  # settled again as accepted: current again, and the county may send it up again
-    assert state(api, first, "haiyan")["nextActions"] == ["approve"]
-    reopened = data(api('{ auditEvents(county: "haiyan", action: "period_reopen") { nodes { actor detail } } }',
+    assert state(api, first, "haiyan")["nextActions"] == ["APPROVE"]
+    reopened = data(api('{ auditEvents(county: "haiyan", action: PERIOD_REOPEN) { nodes { actor detail } } }',
                         as_="province"))["auditEvents"]["nodes"]
     assert [(e["actor"], e["detail"]["reason"]) for e in reopened] == [("province office", "an audit found an error")]
 
@@ -213,42 +170,50 @@ def test_a_what_if_stored_by_mistake_no_longer_blocks_approval(api):
     simulated = data(api("""{ simulateSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
         period: "2024", parameterOverrides: {floor_rate: "0.5"}) { latestRun { id } } }""", as_="haiyan"))
     assert simulated["simulateSettlement"]["latestRun"] == {"id": first}
-    assert act(api, "approve", first, "haiyan")["status"] == "approved"
+    assert act(api, "approve", first, "haiyan")["status"] == "APPROVED"
     code, message = refused(api(ACT["approve"], {"id": what_if}, as_="haiyan"))
     assert code == "CONFLICT" and f"run {what_if} is not the current run" in message
     runs = data(api('{ settlements(county: "haiyan") { totalCount } current: settlements(current: true) { nodes { id } } '
-                    'approved: settlements(status: "approved") { nodes { id } } }', as_="province"))
+                    'approved: settlements(status: APPROVED) { nodes { id } } }', as_="province"))
     assert runs["settlements"]["totalCount"] == 2  # simulating stored nothing
     assert {"id": first} in runs["current"]["nodes"] and {"id": what_if} not in runs["current"]["nodes"]
     assert runs["approved"]["nodes"] == [{"id": first}]
-    current_again = data(api('{ auditEvents(county: "haiyan", action: "settlement_current") { nodes { subject detail } } }',
+    current_again = data(api('{ auditEvents(county: "haiyan", action: SETTLEMENT_CURRENT) { nodes { subject detail } } }',
                              as_="haiyan"))["auditEvents"]["nodes"]
     assert [(e["subject"], e["detail"]["instead_of"]) for e in current_again] == [(f"run {first}", int(what_if))]
 
 
-BULK = """mutation($p: String) { approveSettlements(period: "2024", prefecture: $p) { id county { code } status stage } }"""
-PENDING = '{ pendingApprovals(period: "2024") { id county { code } } }'
+BULK = """mutation($p: String) { approveSettlements(input: {period: "2024", prefecture: $p})
+    { runs { id county { code } status stage } } }"""
+PENDING = '{ pendingApprovals(period: "2024") { nodes { id county { code } } } }'
+
+
+def bulk(result) -> list:
+    return data(result)["approveSettlements"]["runs"]
+
+
+def pending(result) -> list:
+    return data(result)["pendingApprovals"]["nodes"]
 
 
 def test_bulk_approval_of_a_prefectures_and_a_provinces_pending_runs(api):
     ids = {county: run(api, county) for county in ("haiyan", "pinghu")}
-    assert data(api(PENDING, as_="jiaxing"))["pendingApprovals"] == []
-    assert [r["id"] for r in data(api(PENDING, as_="haiyan"))["pendingApprovals"]] == [ids["haiyan"]]
+    assert pending(api(PENDING, as_="jiaxing")) == []
+    assert [r["id"] for r in pending(api(PENDING, as_="haiyan"))] == [ids["haiyan"]]
     for county, id in ids.items():
         act(api, "approve", id, county)
-    pending = data(api(PENDING, as_="jiaxing"))["pendingApprovals"]
-    assert sorted(r["county"]["code"] for r in pending) == ["haiyan", "pinghu"]
-    assert data(api(PENDING, as_="huaibei"))["pendingApprovals"] == []
-    assert data(api(PENDING, as_="auditor"))["pendingApprovals"] == []
-    approved = data(api(BULK, as_="jiaxing"))["approveSettlements"]
+    assert sorted(r["county"]["code"] for r in pending(api(PENDING, as_="jiaxing"))) == ["haiyan", "pinghu"]
+    assert pending(api(PENDING, as_="huaibei")) == []
+    assert pending(api(PENDING, as_="auditor")) == []
+    approved = bulk(api(BULK, as_="jiaxing"))
     assert sorted((r["county"]["code"], r["status"], r["stage"]) for r in approved) == [
-        ("haiyan", "approved", "province"), ("pinghu", "approved", "province")]
-    assert data(api(BULK, as_="jiaxing"))["approveSettlements"] == []  # nothing left
+        ("haiyan", "APPROVED", "PROVINCE"), ("pinghu", "APPROVED", "PROVINCE")]
+    assert bulk(api(BULK, as_="jiaxing")) == []  # nothing left
     assert refused(api(BULK, {"p": "huaibei"}, as_="jiaxing"))[0] == "NOT_FOUND"
-    assert data(api(BULK, {"p": "huaibei"}, as_="province"))["approveSettlements"] == []
-    accepted = data(api(BULK, {"p": "jiaxing"}, as_="province"))["approveSettlements"]
+    assert bulk(api(BULK, {"p": "huaibei"}, as_="province")) == []
+    accepted = bulk(api(BULK, {"p": "jiaxing"}, as_="province"))
     assert sorted((r["county"]["code"], r["status"], r["stage"]) for r in accepted) == [
-        ("haiyan", "accepted", None), ("pinghu", "accepted", None)]
+        ("haiyan", "ACCEPTED", None), ("pinghu", "ACCEPTED", None)]
     for county in ids:
         assert refused(api(RUN, {"county": county, "o": {"risk_fund_rate": "0.2"}}, as_=county))[0] == "CONFLICT"
 
@@ -258,29 +223,28 @@ def test_bulk_approval_is_all_or_nothing(api):
     run(api, "pinghu", overrides={"risk_fund_rate": "0.2"})  # current, but not on the parameters in force
     code, message = refused(api(BULK, as_="pinghu"))
     assert code == "CONFLICT" and "not in force" in message
-    assert state(api, good)["status"] == "draft"
+    assert state(api, good)["status"] == "DRAFT"
     assert run(api, "pinghu") == good
-    assert [r["id"] for r in data(api(BULK, as_="pinghu"))["approveSettlements"]] == [good]
+    assert [r["id"] for r in bulk(api(BULK, as_="pinghu"))] == [good]
 
 
-def test_a_province_that_skips_the_prefecture_says_so(api):
-    url = url_of(api.engine)
-    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", url])  # noqa: E731
+def test_a_province_that_skips_the_prefecture_says_so(api, db_url):
+    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", db_url])  # noqa: E731
     assert "zhejiang: county → prefecture → province" in invoke("levels", "zhejiang").output
     bad = invoke("levels", "zhejiang", "province,county")
     assert bad.exit_code == 1 and "the chain starts with the county" in bad.output
     done = invoke("levels", "zhejiang", "county,province", "--user", "provincial office")
     assert done.exit_code == 0 and "zhejiang: county → province" in done.output
     first = run(api)
-    assert act(api, "approve", first, "haiyan")["stage"] == "province"
+    assert act(api, "approve", first, "haiyan")["stage"] == "PROVINCE"
     assert state(api, first, "jiaxing")["nextActions"] == []
-    assert state(api, first)["nextActions"] == ["accept", "send_back"]
+    assert state(api, first)["nextActions"] == ["ACCEPT", "SEND_BACK"]
     provinces = data(api('{ provinces { nodes { code approvalLevels prefectures { code nameZh } } } }',
                          as_="province"))["provinces"]["nodes"]
     assert {p["code"]: (p["approvalLevels"], p["prefectures"]) for p in provinces} == {
-        "anhui": (["county", "prefecture", "province"], [{"code": "huaibei", "nameZh": "淮北市"}]),
-        "zhejiang": (["county", "province"], [{"code": "jiaxing", "nameZh": "嘉兴市"}])}
-    event = data(api('{ auditEvents(action: "approval_levels") { nodes { actor detail } } }',
+        "anhui": (["COUNTY", "PREFECTURE", "PROVINCE"], [{"code": "huaibei", "nameZh": "淮北市"}]),
+        "zhejiang": (["COUNTY", "PROVINCE"], [{"code": "jiaxing", "nameZh": "嘉兴市"}])}
+    event = data(api('{ auditEvents(action: APPROVAL_LEVELS) { nodes { actor detail } } }',
                      as_="auditor"))["auditEvents"]["nodes"]
     assert [(e["actor"], e["detail"]["levels"]) for e in event] == [("provincial office", "county,province")]
 
@@ -292,21 +256,24 @@ def test_a_county_without_a_prefecture_skips_that_level(api):
         s.add(county)
         s.commit()
     first = run(api, "pinghu")
-    assert act(api, "approve", first, "pinghu")["stage"] == "province"
-    assert state(api, first)["levels"] == ["county", "province"]
+    assert act(api, "approve", first, "pinghu")["stage"] == "PROVINCE"
+    assert state(api, first)["levels"] == ["COUNTY", "PROVINCE"]
 
 
 def test_the_hierarchy_over_graphql(api):
-    d = data(api("""{ prefectures { code nameZh province { code } counties { nodes { code prefecture { code } } } } }""",
-                 as_="province"))
-    assert d["prefectures"] == [
+    d = data(api("""{ prefectures { nodes { code nameZh province { code }
+        counties { nodes { code prefecture { code } } } } } }""", as_="province"))
+    assert d["prefectures"]["nodes"] == [
         {"code": "huaibei", "nameZh": "淮北市", "province": {"code": "anhui"},
          "counties": {"nodes": [{"code": "other", "prefecture": {"code": "huaibei"}}]}},
         {"code": "jiaxing", "nameZh": "嘉兴市", "province": {"code": "zhejiang"},
          "counties": {"nodes": [{"code": "haiyan", "prefecture": {"code": "jiaxing"}},
                                 {"code": "pinghu", "prefecture": {"code": "jiaxing"}}]}}]
-    mine = data(api('{ prefectures { code } counties { nodes { code } } }', as_="jiaxing"))
-    assert mine == {"prefectures": [{"code": "jiaxing"}], "counties": {"nodes": [{"code": "haiyan"}, {"code": "pinghu"}]}}
+    mine = data(api('{ prefectures { nodes { code } } counties { nodes { code } } }', as_="jiaxing"))
+    assert mine == {"prefectures": {"nodes": [{"code": "jiaxing"}]},
+                    "counties": {"nodes": [{"code": "haiyan"}, {"code": "pinghu"}]}}
+    of = data(api('{ prefectures(province: "zhejiang") { nodes { code } } }', as_="province"))
+    assert of == {"prefectures": {"nodes": [{"code": "jiaxing"}]}}
 
 
 def test_two_runs_compared_in_the_export(api):
@@ -331,16 +298,41 @@ def test_two_runs_compared_in_the_export(api):
     assert entities == {"A"}
     assert api.client.get(f"/export/compare/{first}-{second}.csv").status_code == 401
     assert api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("huaibei")).status_code == 404
-    other = data(api("""mutation { runSettlement(county: "pinghu", policy: "haiyan", component: "work_equivalent",
-        period: "2024") { id } }""", as_="pinghu"))["runSettlement"]["id"]
+    other = run(api, "pinghu")
     assert api.client.get(f"/export/compare/{first}-{other}.csv", headers=headers("province")).status_code == 400
     assert refused(api('{ compareRuns(a: "%s", b: "%s") { unchanged } }' % (first, other), as_="province"))[0] \
         == "BAD_INPUT"
 
 
-def test_the_chain_on_the_command_line(api):
-    url = url_of(api.engine)
-    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", url])  # noqa: E731
+def test_the_settlement_export_says_where_the_run_stands_in_the_chain(api):
+    headers = {"Authorization": f"Bearer {api.tokens['province']}"}
+
+    def block(id) -> dict:
+        r = api.client.get(f"/export/settlements/{id}.csv", headers=headers)
+        assert r.status_code == 200, r.text
+        return {row[0]: row[1] for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) if len(row) == 2}
+
+    first = run(api)
+    assert {k: v for k, v in block(first).items() if k in ("状态", "审批环节", "最近一步")} == {
+        "状态": "草稿", "审批环节": "待县审批"}
+    act(api, "approve", first, "haiyan")
+    act(api, "send_back", first, "jiaxing", SENT_BACK)
+    sent_back = block(first)
+    assert (sent_back["状态"], sent_back["审批环节"], sent_back["理由"]) == ("已退回", "待县审批", SENT_BACK)
+    assert re.fullmatch(r"市州退回：Jiaxing commission，\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)", sent_back["最近一步"])
+    second = run(api, overrides={"risk_fund_rate": "0.08"})
+    assert block(first)["审批环节"] == "已被新版本取代" and block(second)["审批环节"] == "待县审批"
+
+
+def test_the_console_names_every_status_and_role_in_both_languages():
+    from countypay import approval, auth
+    from countypay.console.strings import STRINGS
+    keys = [f"status.{s}" for s in approval.STATUSES] + [f"role.{r}" for r in auth.ROLES]
+    assert {lang: [k for k in keys if not words.get(k)] for lang, words in STRINGS.items()} == {"zh": [], "en": []}
+
+
+def test_the_chain_on_the_command_line(api, db_url):
+    invoke = lambda *a: CliRunner().invoke(cli, [*a, "--db", db_url])  # noqa: E731
     first = run(api)
     done = invoke("approve", first, "--user", "Head of finance")
     assert done.exit_code == 0 and f"run {first} approved by Head of finance (county); it awaits the prefecture" \

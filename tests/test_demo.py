@@ -12,13 +12,16 @@ from starlette.testclient import TestClient
 
 import countypay.demo as demo
 import countypay.host as host
+from countypay import approval
 from countypay.app import Settings, create_app
 from countypay.demo import write_bundle
-from countypay.models import Fund, IndicatorValue, Institution, ServiceCount, SettlementLine, SettlementRun, Unit
+from countypay.hookspecs import Rows
+from countypay.models import (AuditEvent, County, Fund, IndicatorValue, Institution, Prefecture, Province,
+                             ServiceCount, SettlementLine, SettlementRun, Unit)
 from countypay.plugins.chengwu.demo import cell
 from countypay.policy import ROLES
 
-COUNTIES = {"suixi", "haiyan", "deqing", "chengwu", "huangyuan", "changting"}  # of the bundled plugins
+COUNTIES = {"suixi", "haiyan", "deqing", "chengwu", "huangyuan", "changting", "shouguang"}  # of the bundled plugins
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
 
 
@@ -46,7 +49,8 @@ def gql(prepared):
 
 
 def run_of(gql, county, component, fields, period="2024"):
-    nodes = gql(f'{{ settlements(county: "{county}", component: "{component}", period: "{period}") '
+    """The current run of a county's component and period."""
+    nodes = gql(f'{{ settlements(county: "{county}", component: "{component}", period: "{period}", current: true) '
                 f'{{ nodes {{ id {fields} }} }} }}')["settlements"]["nodes"]
     assert len(nodes) == 1, nodes
     return nodes[0]
@@ -55,7 +59,8 @@ def run_of(gql, county, component, fields, period="2024"):
 def test_first_start_imports_and_settles_every_component(prepared):
     _, _, report = prepared
     assert set(report.counties) == COUNTIES
-    assert report.imported and report.rows["units"] == 232 + 54 and report.rows["counties"] == 6
+    assert report.imported and report.rows["units"] == 232 + 54 + 620 and report.rows["counties"] == 7
+    assert report.rows["geometry"] == 16 + 620 + 505  # Shouguang's map: towns, grids, institutions
     assert report.refused == []
     runs = demo.components(report.counties, report.periods)
     assert sorted(s[:4] for s in report.settled) == sorted(runs)
@@ -73,11 +78,11 @@ def test_suixi_has_232_units_each_with_a_five_role_team(gql):
     assert units["totalCount"] == 232 and len(units["nodes"]) == 232
     for u in units["nodes"]:
         team = {m["role"]: m["institution"] for m in u["team"]}
-        assert set(team) == set(ROLES), u["code"]
-        assert team["unit_head"]["kind"] == "township_health_centre"
-        assert team["instructor"]["kind"] == "county_hospital"
-        assert team["administrator"]["kind"] == "public_health_institution"
-        assert team["village_doctor"]["tier"] == "village"
+        assert set(team) == {r.upper() for r in ROLES}, u["code"]  # the enum's names
+        assert team["UNIT_HEAD"]["kind"] == "TOWNSHIP_HEALTH_CENTRE"
+        assert team["INSTRUCTOR"]["kind"] == "COUNTY_HOSPITAL"
+        assert team["ADMINISTRATOR"]["kind"] == "PUBLIC_HEALTH_INSTITUTION"
+        assert team["VILLAGE_DOCTOR"]["tier"] == "VILLAGE"
     residents = sum(p["count"] for u in units["nodes"] for p in u["populations"] if p["group"] == "residents")
     assert residents == 918000
 
@@ -100,7 +105,7 @@ def test_suixi_public_health_effect_pool_and_ranked_units(gql):
     paid = sum(Decimal(n["amount"]) for n in effect)
     assert paid + Decimal(run["undistributed"]["nodes"][0]["amount"]) == pool
     share = [f for f in run["flags"] if f["code"] == "village_share"]
-    assert share and share[0]["severity"] == "info" and "at least 48" in share[0]["message"]
+    assert share and share[0]["severity"] == "INFO" and "at least 48" in share[0]["message"]
 
 
 def test_suixi_small_package_per_township_centre(gql):
@@ -131,7 +136,7 @@ def test_suixi_small_package_per_township_centre(gql):
                 parts[n["entity"]] = parts.get(n["entity"], 0) + Decimal(n["amount"])
     surplus = {n["entity"]: Decimal(n["amount"]) for n in run["surplus"]["nodes"] if n["entity"] != "county"}
     assert surplus and parts == surplus  # county + township + village + retained = S, per centre
-    assert [f["severity"] for f in run["flags"]] == ["info"] and "23.75 %" in run["flags"][0]["message"]
+    assert [f["severity"] for f in run["flags"]] == ["INFO"] and "23.75 %" in run["flags"][0]["message"]
     big = run_of(gql, "suixi", "insurance_capitation", """parameters parameterSources
         chronic: lines(code: "chronic.budget") { totalCount }
         general: lines(code: "general.budget", first: 1000) { totalCount }""")
@@ -163,7 +168,7 @@ def test_huangyuan_package_and_its_compliance_line(gql):
     assert lines[("county_to_hospital", "amount_sent")] == county["package"]
     assert lines[("internal_scheme", "late_days")] == 18
     assert sorted((f["entity"], f["code"], f["severity"]) for f in transfers["flags"]) == [
-        ("internal_scheme", "late", "error"), ("prefecture_to_county", "late", "error")]
+        ("internal_scheme", "late", "ERROR"), ("prefecture_to_county", "late", "ERROR")]
 
 
 def test_haiyan_price_and_per_capita_funding_near_the_seed(gql):
@@ -171,7 +176,7 @@ def test_haiyan_price_and_per_capita_funding_near_the_seed(gql):
         price: lines(entity: "county", code: "price") { nodes { unit value } }
         paid: lines(code: "paid", first: 100) { nodes { entity amount } }""")
     price = run["price"]["nodes"][0]
-    assert price["unit"] == "yuan/equivalent" and Decimal(price["value"]) > 0
+    assert price["unit"] == "YUAN_PER_EQUIVALENT" and Decimal(price["value"]) > 0
     served = gql('{ indicatorValues(county: "haiyan", indicator: "served_population", first: 100) '
                  '{ nodes { entity value } } }')["indicatorValues"]["nodes"]
     assert len(served) == len(run["paid"]["nodes"]) == 9
@@ -193,25 +198,25 @@ def test_chengwu_indicators_with_2023_values_and_attainment_against_2024_targets
     """The county's 2023 values as the seed prints them; the general hospital's 2024 values, and
     its 2023 value of the trend indicator #32, whose 2023 cell the seed fills with a trend word."""
     rows = gql('{ indicatorValues(county: "chengwu", first: 100) { nodes { entity period value text '
-               'indicator { code unit direction targets { year value text } } '
+               'indicator { code unit direction targets { nodes { year value text } } } '
                'attainment { target meetsTarget } } } }')["indicatorValues"]["nodes"]
     assert len(rows) == 31 + 32 + 1
     assert {(r["entity"], r["period"]) for r in rows} == {("county", "2023"), ("CH01", "2023"), ("CH01", "2024")}
     assert [r["indicator"]["code"] for r in rows if r["entity"] == "CH01" and r["period"] == "2023"] == ["chengwu_32"]
     by = {(r["indicator"]["code"], r["period"]): r for r in rows if r["entity"] != "CH01" or r["period"] == "2024"}
     cmi = by[("chengwu_12", "2023")]
-    assert cmi["value"] == "0.88" and cmi["indicator"]["direction"] == "higher"
-    assert [(t["year"], t["value"]) for t in cmi["indicator"]["targets"]] == [
+    assert cmi["value"] == "0.88" and cmi["indicator"]["direction"] == "HIGHER"
+    assert [(t["year"], t["value"]) for t in cmi["indicator"]["targets"]["nodes"]] == [
         (2024, "0.9"), (2025, "0.92"), (2026, "0.95")]
     assert (by[("chengwu_01", "2023")]["value"], by[("chengwu_01", "2023")]["text"]) == ("0.367", "36.70%")
     assert (by[("chengwu_31", "2023")]["value"], by[("chengwu_31", "2023")]["text"]) == ("4.97", "4.97‰")
-    assert by[("chengwu_31", "2023")]["indicator"]["direction"] == "lower"
+    assert by[("chengwu_31", "2023")]["indicator"]["direction"] == "LOWER"
     assert (by[("chengwu_05", "2023")]["value"], by[("chengwu_05", "2023")]["text"]) == ("8.1", "8.1:1")
     assert (by[("chengwu_08", "2023")]["value"], by[("chengwu_08", "2023")]["text"]) == (None, "是")
     assert (by[("chengwu_27", "2023")]["value"], by[("chengwu_27", "2023")]["text"]) == (None, "92%、95%")
     assert ("chengwu_32", "2023") not in by  # the seed prints the trend word 逐年提高 there, no value
     assert by[("chengwu_32", "2024")]["text"] == "62.5%"
-    assert [t["text"] for t in by[("chengwu_32", "2024")]["indicator"]["targets"]] == ["逐年提高"] * 3
+    assert [t["text"] for t in by[("chengwu_32", "2024")]["indicator"]["targets"]["nodes"]] == ["逐年提高"] * 3
     now = [r for (code, period), r in by.items() if period == "2024" and r["value"] is not None]
     assert all(r["attainment"]["target"] is not None for r in now)
     met = [r["attainment"]["meetsTarget"] for r in now]
@@ -263,8 +268,8 @@ def test_chengwu_project_plan_against_2024_disbursements(gql):
     talent = {n["code"]: Decimal(n["value"]) for n in run["talent"]["nodes"]}
     assert talent["execution.2024"] == Decimal("0.9500") and talent["execution.2024.county"] == Decimal("0.9167")
     assert sorted((f["entity"], f["code"], f["severity"]) for f in run["flags"]) == [
-        ("county", "share.county.stated", "info"), ("county", "share.province.stated", "info"),
-        ("talent", "disbursed.2024.below_plan", "warning"), ("talent", "disbursed.2024.county.below_plan", "warning")]
+        ("county", "share.county.stated", "INFO"), ("county", "share.province.stated", "INFO"),
+        ("talent", "disbursed.2024.below_plan", "WARNING"), ("talent", "disbursed.2024.county.below_plan", "WARNING")]
 
 
 def test_changting_grids_ranked_in_december(gql):
@@ -323,12 +328,12 @@ def test_changting_teams_points_and_bonus(gql):
 
 
 def test_every_component_has_a_run_and_the_runs_balance(prepared, gql):
-    runs = gql('{ settlements(first: 100) { nodes { county { code } policy component period '
-               'totalsByCode { key amount } } } }')["settlements"]["nodes"]
+    runs = gql('{ settlements(first: 100, current: true) { nodes { county { code } policy component period '
+               'totalsByCode(first: 1000) { nodes { key amount } } } } }')["settlements"]["nodes"]
     assert sorted((r["county"]["code"], r["policy"], r["component"], r["period"]) for r in runs) == \
         sorted(demo.components(prepared[2].counties, prepared[2].periods))
     totals = {(r["county"]["code"], r["component"], t["key"]): Decimal(t["amount"])
-              for r in runs for t in r["totalsByCode"]}
+              for r in runs for t in r["totalsByCode"]["nodes"]}
     assert totals[("suixi", "public_health", "total")] + totals[("suixi", "public_health", "effect.undistributed")] \
         == totals[("suixi", "public_health", "package")]
     for county in ("haiyan", "deqing"):
@@ -336,12 +341,98 @@ def test_every_component_has_a_run_and_the_runs_balance(prepared, gql):
             == totals[(county, "work_equivalent", "fund")]
 
 
+PREFECTURES = {"suixi": ("huaibei", "淮北市"), "haiyan": ("jiaxing", "嘉兴市"), "deqing": ("huzhou", "湖州市"),
+               "huangyuan": ("xining", "西宁市"), "chengwu": ("heze", "菏泽市"), "changting": ("longyan", "龙岩市"),
+               "shouguang": ("weifang", "潍坊市")}
+
+
+def test_each_demo_county_is_under_its_prefecture(prepared):
+    with Session(prepared[1]) as s:
+        found = s.execute(select(County.code, Prefecture.code, Prefecture.name_zh, Province.code)
+                          .join(Prefecture, Prefecture.id == County.prefecture_id)
+                          .join(Province, Province.id == Prefecture.province_id)).all()
+        provinces = dict(s.execute(select(County.code, Province.code).join(Province)).all())
+    assert {c: (p, name) for c, p, name, _ in found if c in PREFECTURES} == PREFECTURES
+    assert all(provinces[c] == province for c, _, _, province in found)  # the county's own province
+
+
+CHAIN = {  # (county, component): (status, stage) of each run, newest first
+    ("suixi", "chronic_package"): [("accepted", None)],
+    ("haiyan", "work_equivalent"): [("approved", "prefecture"), ("sent_back", "county")],
+    ("chengwu", "assessment"): [("reopened", "county")],
+    ("deqing", "global_budget"): [("approved", "prefecture")],
+}
+
+
+def test_the_demo_shows_runs_at_each_point_of_the_chain(prepared):
+    """Suixi's small package accepted by Anhui; Haiyan's run sent back by Jiaxing, corrected and
+    the new version approved by the county; Chengwu's assessment accepted and reopened; Deqing's
+    budget approved by the county; every other run a draft. Each step by its level's actor."""
+    with Session(prepared[1]) as s:
+        runs = s.exec(select(SettlementRun).order_by(SettlementRun.id.desc())).scalars().all()
+        codes = dict(s.execute(select(County.id, County.code)).all())
+        chains = approval.chains(s, runs)
+    found = {}
+    for r in runs:
+        found.setdefault((codes[r.county_id], r.component), []).append(chains[r.id])
+    assert {key: [(c.status, c.stage) for c in found[key]] for key in CHAIN} == CHAIN
+    drafts = {key for key, cs in found.items() if all(c.status == "draft" for c in cs)}
+    assert drafts == set(found) - set(CHAIN) and ("huangyuan", "package") in drafts
+
+    def steps(chain):
+        return [(s.level, s.action, s.actor) for s in chain.steps]
+    (suixi,) = found["suixi", "chronic_package"]
+    assert steps(suixi) == [("county", "approve", "demo county suixi"),
+                            ("prefecture", "approve", "demo prefecture huaibei"),
+                            ("province", "accept", "demo province anhui")]
+    corrected, sent_back = found["haiyan", "work_equivalent"]
+    assert (corrected.current, sent_back.current) == (True, False)
+    assert steps(sent_back) == [("county", "approve", "demo county haiyan"),
+                                ("prefecture", "send_back", "demo prefecture jiaxing")]
+    assert "重复上报" in sent_back.steps[1].reason
+    assert steps(corrected) == [("county", "approve", "demo county haiyan")]
+    (chengwu,) = found["chengwu", "assessment"]
+    assert [s.action for s in chengwu.steps] == ["approve", "approve", "accept", "reopen"]
+    assert chengwu.steps[-1].actor == "demo province shandong" and chengwu.steps[-1].reason
+    assert sorted(c[:4] for c in prepared[2].chained) == sorted(
+        (c, p, k, "2024") for (c, k), p in zip(CHAIN, ("suixi", "haiyan", "chengwu", "deqing")))
+
+
+def test_the_audit_trail_tells_haiyan_s_way_up_the_chain(prepared):
+    """Settled, approved, sent back with the reason, the one corrected count imported by the
+    county, settled again, approved again: in that order, each with its actor."""
+    with Session(prepared[1]) as s:
+        haiyan = s.exec(select(County.id).where(County.code == "haiyan")).scalar_one()
+        events = s.exec(select(AuditEvent).where(AuditEvent.county_id == haiyan)
+                        .order_by(AuditEvent.id)).scalars().all()
+    story = [(e.action, e.actor) for e in events if e.action != "import" or e.actor != "demo"]
+    assert story == [("settlement_run", "demo"), ("settlement_approve", "demo county haiyan"),
+                     ("settlement_send_back", "demo prefecture jiaxing"), ("import", "demo county haiyan"),
+                     ("settlement_run", "demo county haiyan"), ("settlement_approve", "demo county haiyan")]
+    sent_back, correction = events[-4], events[-3]
+    assert "重复上报" in sent_back.detail["reason"] and sent_back.detail["level"] == "prefecture"
+    assert correction.detail == {"tables": {"service_counts": 1}}
+
+
+def test_two_plugins_counties_under_one_prefecture_make_one_prefecture_row(tmp_path):
+    bundle = demo.Bundle()
+    for county in ("suixi", "duji"):
+        rows = Rows()
+        rows.add("prefectures", code="huaibei", province="anhui", name_zh="淮北市", name_en="Huaibei")
+        rows.add("counties", code=county, province="anhui", prefecture="huaibei", name_zh=county)
+        bundle.add(rows, county)
+    bundle.write(tmp_path)
+    assert (tmp_path / "prefectures.csv").read_text(encoding="utf-8") == \
+        "code,province,name_zh,name_en\nhuaibei,anhui,淮北市,Huaibei\n"
+    assert len((tmp_path / "counties.csv").read_text(encoding="utf-8").splitlines()) == 3
+
+
 def test_the_generator_is_deterministic(tmp_path):
     first = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "a")}
     second = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "b")}
-    assert first == second and len(first) == 27
-    assert {"transfers.csv", "tasks.csv", "parameter_overrides.csv", "project_plan.csv", "team_members.csv",
-            "household_compliance.csv", "points_events.csv"} <= set(first)
+    assert first == second
+    # every table of a bundle but the indicators (the plugins declare theirs)
+    assert {name[:-4] for name in first if name.endswith(".csv")} == set(demo.bundle.COLUMNS) - {"indicators"}
     other = {p.name: p.read_bytes() for p in write_bundle(tmp_path / "c", seed=7)}
     assert other["indicator_values.csv"] != first["indicator_values.csv"]
 
@@ -438,15 +529,18 @@ def test_the_demo_builds_with_a_plugin_left_out(engine, leave_out, prepared):
     plugin's rows are its own, whatever else is installed."""
     leave_out("suixi")
     report = demo.build(engine)
-    assert set(report.counties) == COUNTIES - {"suixi"} and report.imported and report.rows["units"] == 54
+    assert set(report.counties) == COUNTIES - {"suixi"} and report.imported and report.rows["units"] == 54 + 620
     assert report.refused == []
     assert sorted(s[:4] for s in report.settled) == sorted(demo.components(report.counties, report.periods))
     assert {p for _, p, _, _, _ in report.settled} >= {"haiyan", "deqing", "qinghai", "chengwu", "changting"}
     assert not any('"suixi"' in query for _, query in report.examples)
 
     def hashes(e):
+        found = {}
         with Session(e) as s:
-            return {(run.policy, run.component, run.period): run.input_hash
-                    for run in s.exec(select(SettlementRun)).scalars()}
+            for run in s.exec(select(SettlementRun).order_by(SettlementRun.id)).scalars():
+                found.setdefault((run.policy, run.component, run.period), []).append(run.input_hash)
+        return found
     alone, full = hashes(engine), hashes(prepared[1])
     assert alone and all(full[key] == h for key, h in alone.items())
+    assert [k for k, h in alone.items() if len(h) > 1] == [("haiyan", "work_equivalent", "2024")]  # corrected

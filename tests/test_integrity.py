@@ -312,7 +312,6 @@ def test_the_documented_serving_role_can_settle_but_not_truncate_or_change_the_s
             c.execute(text(f"DROP ROLE {role}"))
 
 
-@pytest.mark.xfail(strict=True, reason="the importer counts rows per county once it calls audit.record_import")
 def test_an_import_of_several_counties_audits_each_with_its_own_figures(engine, tmp_path):
     """Each county's import event counts that county's rows only; rows of no one county (a
     province, a service item) are in no county's event."""

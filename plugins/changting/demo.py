@@ -34,9 +34,7 @@ def countypay_demo(seed: int, year: int) -> DemoData:
     f = read_yaml(FIGURES)
     c = f["county"]["code"]
     rng = random.Random(f"{seed}:{c}")
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"])
+    rows = Rows.placed(f)
     grids = _grids(rows, c, f)
     _teams(rows, c, f, rng, grids, year)
     _grid_values(rows, c, f, rng, grids, year)

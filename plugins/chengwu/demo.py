@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from countypay.hookspecs import DemoData, Rows, hookimpl
+from countypay.hookspecs import ChainStep, DemoData, Rows, hookimpl
 from countypay.toolkit import apportion, read_value, read_yaml
 
 from .catalogue import catalogue
@@ -57,9 +57,7 @@ def countypay_demo(seed: int, year: int) -> DemoData:
     f = read_yaml(FIGURES)
     c = f["county"]["code"]
     rng = random.Random(f"{seed}:{c}")
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"])
+    rows = Rows.placed(f)
     com = f["community"]["code"]
     rows.add("communities", county=c, **f["community"])
     for x in f["county_hospitals"]:
@@ -108,7 +106,10 @@ def countypay_demo(seed: int, year: int) -> DemoData:
                     paid = short[source] * WAN if source in short else yuan
                     rows.add("project_disbursements", county=c, task=t["code"], year=y, source=source,
                              amount=money(paid))
-    return DemoData(rows, examples=(
+    # Up the chain: the assessment approved by the county and Heze, accepted by Shandong, reopened.
+    reopened = (ChainStep("approve", "county"), ChainStep("approve", "prefecture"), ChainStep("approve", "province"),
+                ChainStep("reopen", "province", f["reopen_reason"]))
+    return DemoData(rows, chain={("chengwu", "assessment"): reopened}, examples=(
         ("Chengwu's performance indicators in 2024 against the year's targets",
          f'{{ indicatorValues(county: "chengwu", period: "{year}", first: 32) {{\n'
          '    nodes { entity indicator { code nameZh unit direction } value text\n'

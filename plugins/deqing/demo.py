@@ -19,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from countypay.hookspecs import DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
+from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
 from countypay.toolkit import (apportion, defaults_in_force, exact, from_fen, read_yaml, round_half_up,
                                work_equivalent_rows)
 
@@ -36,9 +36,7 @@ def countypay_demo(seed: int, year: int) -> DemoData:
     f = read_yaml(FIGURES)
     c = f["county"]["code"]
     rng = random.Random(f"{seed}:{c}")
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"], population=f["residents"])
+    rows = Rows.placed(f, population=f["residents"])
     for x in f["communities"]:
         rows.add("communities", county=c, code=x["code"], name_zh=x["name_zh"], name_en=x["name_en"], lead=x["lead"])
     for x in f["county_hospitals"]:
@@ -71,7 +69,8 @@ def countypay_demo(seed: int, year: int) -> DemoData:
 
     for code, period, value in indicator_values():
         rows.add("indicator_values", county=c, indicator=code, entity="county", period=period, value=value)
-    return DemoData(rows, examples=((
+    # Up the chain: the global budget approved by the county, awaiting Huzhou.
+    return DemoData(rows, chain={(POLICY, "global_budget"): (ChainStep("approve", "county"),)}, examples=((
         f"Deqing's {year} global budget: what each health group keeps of its surplus, and the recorded years",
         f'{{ settlements(county: "deqing", component: "global_budget", period: "{year}") {{\n'
         '    nodes { retained: lines(code: "surplus.retained") { nodes { entity amount trace } } } }\n'

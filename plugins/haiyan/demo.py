@@ -14,7 +14,7 @@ import random
 from datetime import date
 from pathlib import Path
 
-from countypay.hookspecs import DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
+from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
 from countypay.toolkit import apportion, defaults_in_force, read_yaml, work_equivalent_rows
 
 POLICY = "haiyan"
@@ -31,20 +31,31 @@ def countypay_demo(seed: int, year: int) -> DemoData:
     if len(params["catalog"]) != f["catalogue_size"]:
         raise ValueError(f"haiyan's catalogue in force for {year} has {len(params['catalog'])} items, "
                          f"not the seed's {f['catalogue_size']}")
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"], population=sum(x["population"] for x in f["centres"]))
+    rows = Rows.placed(f, population=sum(x["population"] for x in f["centres"]))
     for x in f["centres"]:
         kind = "community_health_centre" if "街道" in x["name_zh"] else "township_health_centre"
         rows.add("institutions", county=c, code=x["code"], kind=kind, tier="township", name_zh=x["name_zh"],
                  name_en=x["name_en"])
     work_equivalent_rows(rows, c, random.Random(f"{seed}:{c}"), year, params,
                          [(x["code"], x["population"]) for x in f["centres"]], per_capita=f["per_capita_average"])
-    return DemoData(rows, examples=((
+    return DemoData(rows, chain={(POLICY, "work_equivalent"): sent_back_and_corrected(rows, f["correction"], year)},
+                    examples=((
         f"Haiyan's {year} price per work equivalent and what each centre was paid",
-        f'{{ settlements(county: "haiyan", component: "work_equivalent", period: "{year}") {{\n'
+        f'{{ settlements(county: "haiyan", component: "work_equivalent", period: "{year}", current: true) {{\n'
         '    nodes { price: lines(entity: "county", code: "price") { nodes { value trace } }\n'
         '      paid: lines(code: "paid") { nodes { entity amount } } } } }'),))
+
+
+def sent_back_and_corrected(rows: Rows, correction: dict, year: int) -> tuple[ChainStep, ...]:
+    """The county approves; Jiaxing sends the run back, a month's count of one item having been
+    reported twice at a centre; the county loads the count halved, settles again and approves
+    the new version, which then awaits Jiaxing."""
+    key = (correction["centre"], f"{year}-{correction['month']:02d}", correction["item"])
+    (reported,) = [r for r in rows.tables["service_counts"] if (r["institution"], r["month"], r["item"]) == key]
+    corrected = Rows()
+    corrected.add("service_counts", **{**reported, "count": reported["count"] // 2})
+    return (ChainStep("approve", "county"), ChainStep("send_back", "prefecture", correction["reason"]),
+            ChainStep("correct", rows=corrected), ChainStep("approve", "county"))
 
 
 @hookimpl

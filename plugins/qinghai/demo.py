@@ -28,9 +28,7 @@ def countypay_demo(seed: int, year: int) -> DemoData:
     rng = random.Random(f"{seed}:{c}")
     period = str(year)
     served = sum(m["served"] for m in f["members"])
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"], population=served)
+    rows = Rows.placed(f, population=served)
     com = f["community"]["code"]
     rows.add("communities", county=c, **f["community"])
     rows.add("institutions", county=c, community=com, kind="county_hospital", tier="county", **f["lead_hospital"])

@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from countypay.hookspecs import DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
+from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
 from countypay.policy import CommunityRow, InstitutionRow, UnitRow
 from countypay.toolkit import apportion, defaults_in_force, exact, from_fen, read_yaml, round_half_up, to_fen
 
@@ -42,11 +42,11 @@ VETOES = ("child_death", "maternal_death", "mental_incident", "tb_unreported")
 def countypay_demo(seed: int, year: int) -> DemoData:
     f = read_yaml(FIGURES)
     rng = random.Random(f"{seed}:{f['county']['code']}")
-    rows = Rows()
-    rows.add("provinces", **f["province"])
-    rows.add("counties", **f["county"], population=f["residents"])
+    rows = Rows.placed(f, population=f["residents"])
     facts(rows, f["county"]["code"], *places(rows, f, rng), rng, year, f)
-    return DemoData(rows, examples(year))
+    # Up the chain: the small package approved by the county and Huaibei, accepted by Anhui.
+    accepted = (ChainStep("approve", "county"), ChainStep("approve", "prefecture"), ChainStep("approve", "province"))
+    return DemoData(rows, examples(year), chain={(POLICY, "chronic_package"): accepted})
 
 
 @hookimpl

@@ -2,6 +2,8 @@
 embedded, so the server's shells and the browser's scripts read from the same place."""
 from __future__ import annotations
 
+from ..approval import STATUS_ZH
+
 _PAIRS = {
     # the shell and sign-in
     "switch": ("English", "中文"),
@@ -68,11 +70,7 @@ _PAIRS = {
     "meets_target": ("达到目标", "Meets target"),
     "component": ("组成部分", "Component"),
     "status": ("状态", "Status"),
-    "status.draft": ("草稿", "draft"),
-    "status.approved": ("已审批", "approved"),
-    "status.accepted": ("已验收", "accepted"),
-    "status.sent_back": ("已退回", "sent back"),
-    "status.reopened": ("已重新开放", "reopened"),
+    **{f"status.{status}": (words, status.replace("_", " ")) for status, words in STATUS_ZH.items()},
     "flags": ("提示", "Flags"),
     "severity": ("级别", "Severity"),
     "severity.info": ("信息", "info"),
@@ -146,6 +144,35 @@ _PAIRS = {
     "county.no_policies": ("没有为本县安装的支付政策。", "No payment policy is installed for this county."),
     "county.no_run": ("尚未结算。", "Not settled yet."),
     "county.open_run": ("结算明细 #{0}", "run #{0} in detail"),
+    "county.map": ("健康地图：按网格查看指标，机构分布一目了然", "Health map: indicators by grid, with the institutions"),
+    # the map page
+    "map.title": ("健康地图", "Health map"),
+    "map.sub": ("所选指标按{0}着色（颜色图例在左下），医疗卫生机构为点；悬停查看详情，滚轮缩放、拖动平移。",
+                "The chosen indicator colours each {0} (legend at the bottom left); institutions are points. Hover "
+                "for details; scroll to zoom, drag to pan."),
+    "map.level": ("层级", "Level"),
+    "map.level.GRID": ("网格", "grid"),
+    "map.level.TOWN": ("镇（街道）", "town"),
+    "map.none": ("本县没有地图：它的数据包中没有 geometry.geojson（见县级数据说明）。",
+                 "This county has no map: its bundle carries no geometry.geojson (see the county teams' guide)."),
+    "map.no_values": ("没有任何指标有本层级的数值。", "No indicator has values for this level's areas."),
+    "map.areas": ("{0}数", "{0}s"),
+    "map.valued": ("有数值的{0}", "{0}s with a value"),
+    "map.lowest": ("最低", "Lowest"),
+    "map.highest": ("最高", "Highest"),
+    "map.mean": ("各{0}平均", "Mean of the {0}s"),
+    "map.no_value": ("无数据", "no value"),
+    "map.institutions": ("医疗卫生机构", "Institutions"),
+    "map.in_area": ("所在{0}", "In {0}"),
+    "map.towns": ("镇（街道）边界", "Town boundaries"),
+    "map.table": ("各{0}数值（点击表头排序）", "Each {0}'s value (click a heading to sort)"),
+    "kind.county_hospital": ("县级医院", "county hospital"),
+    "kind.township_health_centre": ("乡镇卫生院", "township health centre"),
+    "kind.community_health_centre": ("社区卫生服务中心", "community health centre"),
+    "kind.community_health_station": ("社区卫生服务站", "community health station"),
+    "kind.village_clinic": ("村卫生室", "village clinic"),
+    "kind.public_health_institution": ("专业公共卫生机构", "public health institution"),
+    "kind.private": ("民营医疗机构", "private institution"),
     # the settlement page
     "settlement.title": ("结算", "Settlement"),
     "settlement.approved": ("审批", "Approval"),

@@ -7,9 +7,10 @@ when the file lacks any of their counties, the rows of the plugins whose countie
 written as one bundle (bundle.py) and imported through `import_bundle` like any county's bundle.
 Then every component with a `gather` of every installed policy whose county is a demo county is
 settled for the demo year (or for the periods its plugin's `DemoData.periods` names, as a
-monthly index needs), unless its run is stored already, and the file is served. So a plugin
-installed later joins the demo on the next start, and one uninstalled leaves the others as they
-were.
+monthly index needs), unless its run is stored already; the runs settled then go up the
+approval chain as far as the plugin's `DemoData.chain` says (chain.py), and the file is served.
+So a plugin installed later joins the demo on the next start, and one uninstalled leaves the
+others as they were.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..approval import Conflict
 from ..errors import InputError
 from ..host import registry
 from ..load import bundle_files, import_bundle
@@ -32,6 +34,7 @@ from ..models import County
 from ..settle import NotFound, latest_run, settle
 from ..store import open_store
 from .bundle import SEED, YEAR, Bundle, demo_data, write_bundle
+from .chain import walk
 
 __all__ = ["SEED", "YEAR", "Prepared", "build", "components", "prepare_demo", "run_demo", "write_bundle"]
 
@@ -50,6 +53,7 @@ class Prepared:
     # (county, policy, component, period, run id) settled, and (…, period, why) not
     settled: list[tuple[str, str, str, str, int]] = field(default_factory=list)
     refused: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    chained: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (…, period, where it stands)
     flags: list[tuple[str, str, dict]] = field(default_factory=list)  # policy, component, flag
     examples: list[tuple[str, str]] = field(default_factory=list)  # title, GraphQL query
     seconds: float = 0.0
@@ -116,6 +120,14 @@ def build(engine: Engine, console: Console | None = None, report: Prepared | Non
                         report.flags += [(policy, component, f) for f in run.flags or []]
                 bar.advance(task)
             bar.update(task, description=f"settled {len(report.settled)} runs for {year}")
+    steps = {key: chain for _, data in contributed for key, chain in data.chain.items()}
+    for county, policy, component, period, _ in report.settled:
+        if (policy, component) in steps:
+            try:
+                report.chained.append((county, policy, component, period,
+                                       walk(engine, county, policy, component, period, steps[policy, component])))
+            except (InputError, NotFound, Conflict) as e:  # a step its chain does not allow, a correction refused
+                report.refused.append((county, policy, component, period, str(e)))
     return report
 
 
@@ -164,6 +176,8 @@ def run_demo(db: Path, host: str, port: int) -> None:
         console.print(f"settled {len(report.settled)} runs for {YEAR}", highlight=False)
     else:
         console.print(f"reusing the stored data and settlements ({', '.join(report.counties)})", highlight=False)
+    for county, policy, component, period, where in report.chained:
+        console.print(f"up the approval chain: {county} {policy}.{component} {period} {where}", highlight=False)
     for county, policy, component, period, why in report.refused:
         console.print(f"[red]not settled[/red] {county} {policy}.{component} {period}: {why}", highlight=False)
     for (policy, component, severity, code), found in summarise(report.flags).items():

@@ -3,7 +3,8 @@
 CSV file per table, the format `countypay load` imports (so the import checks every row).
 
 Plugins are asked in name order. Rows of the tables that belong to no county (provinces,
-indicators, service items) may come from several plugins: the first row of each code is kept.
+prefectures, indicators, service items) may come from several plugins: the first row of each
+code is kept.
 Money and other numbers are written as their exact text; nothing passes through a float.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from ..hookspecs import DemoData, Rows
 from ..host import PluginError, registry
+from ..importer.geometry import FILE as GEOMETRY
 from ..load import TABLES
 
 SEED = 20240101  # the demo's random seed: any fixed number; the same number gives the same bundle
@@ -55,6 +57,7 @@ class Bundle:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+        self.features: list[dict] = []  # the map's features (geometry.geojson)
         self.held: set[tuple] = set()  # (table, key) of the rows of shared tables taken so far
 
     def add(self, rows: Rows, plugin: str) -> None:
@@ -73,14 +76,17 @@ class Bundle:
                         continue
                     self.held.add(key)
                 self.rows[table].append(row)
+        self.features += rows.features
 
     def clear(self) -> None:
         """Drop the rows written, remembering the shared ones (so a later county repeats none)."""
         self.rows = {name: [] for name in COLUMNS}
+        self.features = []
 
     def write(self, folder: Path, append: bool = False) -> list[Path]:
-        """Write one CSV per table that has rows; `append` adds them to the files an earlier
-        write began, so a large bundle is written a county at a time."""
+        """Write one CSV per table that has rows, and the map's features as geometry.geojson;
+        `append` adds them to the files an earlier write began, so a large bundle is written a
+        county at a time."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -94,6 +100,12 @@ class Bundle:
                 if fresh:
                     out.writerow(COLUMNS[table])
                 out.writerows([cell(row.get(c)) for c in COLUMNS[table]] for row in rows)
+            written.append(path)
+        if self.features:  # one FeatureCollection: appending reads the features written before
+            path = folder / GEOMETRY
+            before = json.loads(path.read_text(encoding="utf-8"))["features"] if append and path.exists() else []
+            path.write_text(json.dumps({"type": "FeatureCollection", "features": before + self.features},
+                                       ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
             written.append(path)
         return written
 

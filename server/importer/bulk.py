@@ -87,10 +87,10 @@ def stage_csv(conn, file: Path, enc: Encoding) -> int:
         return raw.executemany(f"INSERT INTO {STAGE} VALUES (?, ?, ?, ?, ?)", rows).rowcount
 
 
-def write_service_counts(session: Session, file: Path, enc: Encoding, keys: list[str]) -> Optional[tuple[int, set]]:
-    """(rows written, ids of the counties they name) when the database could check and write the
-    whole file by SQL; None, with nothing written, when any row is not plainly valid or the file
-    not plain CSV with each column once."""
+def write_service_counts(session: Session, file: Path, enc: Encoding, keys: list[str]) -> Optional[dict[int, int]]:
+    """Rows written per county id when the database could check and write the whole file by SQL;
+    None, with nothing written, when any row is not plainly valid or the file not plain CSV with
+    each column once."""
     if sorted(keys) != sorted(ServiceCountRow.model_fields):
         return None
     dialect = session.get_bind().dialect
@@ -115,9 +115,9 @@ def write_service_counts(session: Session, file: Path, enc: Encoding, keys: list
                 rows = conn.exec_driver_sql(BULK_COUNTS + REPLACE_COUNTS).rowcount  # keys stored: replace
             if rows != staged:  # a row names an unknown county, institution or item
                 raise Refused
-            counties = set(conn.exec_driver_sql(
-                f"SELECT id FROM county WHERE code IN (SELECT county FROM {STAGE})").scalars())
+            per_county = dict(conn.exec_driver_sql(
+                f"SELECT c.id, count(*) FROM {STAGE} s JOIN county c ON c.code = s.county GROUP BY c.id").all())
             conn.exec_driver_sql(f"DROP TABLE {STAGE}")
-        return rows, counties
+        return per_county
     except (Refused, csv.Error, DBAPIError, dialect.dbapi.Error):
         return None

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import values
-from ..models import (Community, County, Household, Indicator, Institution, ProjectTask, Province, ServiceItem,
-                      Team, TeamMember, Unit)
+from ..models import (CHAIN, Community, County, Household, Indicator, Institution, Prefecture, ProjectTask,
+                      Province, ServiceItem, Team, TeamMember, Unit)
 from .problems import Problems
 from .rows import UNIT_RANGES, Row, Table
 
@@ -23,8 +23,10 @@ class Lookups:
 
     def __init__(self, session: Session):
         self.session = session
-        self.provinces: Optional[dict[str, int]] = None
+        self.provinces: Optional[dict[str, tuple[int, str]]] = None  # code → (id, approval levels)
+        self.prefectures: Optional[dict[str, tuple[int, int]]] = None  # code → (id, province id)
         self.counties: Optional[dict[str, int]] = None
+        self.county_prefectures: Optional[dict[str, Optional[int]]] = None  # county code → prefecture id
         self.indicators: Optional[dict[str, Indicator]] = None
         self.items: Optional[set[str]] = None
         self.in_county: dict[tuple[type, int], dict[str, int]] = {}  # (model, county id) → code → id
@@ -34,10 +36,25 @@ class Lookups:
         """Code → id of stored rows (plain columns: no ORM objects kept in the session)."""
         return dict(self.session.execute(select(model.code, model.id).where(*where)).all())
 
-    def province(self, code: str) -> Optional[int]:
+    def province(self, code: str) -> Optional[tuple[int, str]]:
+        """(id, approval levels) of a stored province, or None."""
         if self.provinces is None:
-            self.provinces = self.ids(Province)
+            self.provinces = {c: (i, levels) for c, i, levels in
+                              self.session.execute(select(Province.code, Province.id, Province.approval_levels))}
         return self.provinces.get(code)
+
+    def prefecture(self, code: str) -> Optional[tuple[int, int]]:
+        """(id, province id) of a stored prefecture, or None."""
+        if self.prefectures is None:
+            self.prefectures = {c: (i, p) for c, i, p in
+                                self.session.execute(select(Prefecture.code, Prefecture.id, Prefecture.province_id))}
+        return self.prefectures.get(code)
+
+    def prefecture_of(self, county_code: str) -> Optional[int]:
+        """The stored prefecture id of a county (None: none, or no such county)."""
+        if self.county_prefectures is None:
+            self.county_prefectures = dict(self.session.execute(select(County.code, County.prefecture_id)).all())
+        return self.county_prefectures.get(county_code)
 
     def county(self, code: str) -> Optional[int]:
         if self.counties is None:
@@ -73,7 +90,8 @@ class References:
 
     def __init__(self, session: Session, problems: Problems):
         self.session, self.problems = session, problems
-        self.touched: set[int] = set()  # counties the import writes to
+        self.row_county: Optional[int] = None  # the county of the row converted last (None: of no one county)
+        self.levels: list[tuple[str, str, str]] = []  # (province, levels before, after) the import changes
         self.parents: list[tuple[At, int, str]] = []  # (where, county, parent code) to check
         self.known = Lookups(session)
 
@@ -93,7 +111,7 @@ class References:
         if cid is None:
             self.fail(at, "county", f"unknown county {code!r}")
         else:
-            self.touched.add(cid)
+            self.row_county = cid
         return cid
 
     def ref(self, model, county_id: int, code: str, at: At, field: str) -> Optional[int]:
@@ -136,41 +154,61 @@ class References:
 
     # ---- per table: a valid row → database values
     def to_provinces(self, r, at):
-        return r.model_dump()
+        """A blank or absent approval_levels keeps the stored chain (a new province: the whole chain)."""
+        stored = self.known.province(r.code)
+        before = stored[1] if stored else None
+        levels = r.approval_levels or before or CHAIN
+        if before is not None and levels != before:
+            self.levels.append((r.code, before, levels))
+        return {"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "approval_levels": levels}
+
+    def to_prefectures(self, r, at):
+        province = self.known.province(r.province)
+        if province is None:
+            return self.fail(at, "province", f"unknown province {r.province!r}")
+        return {"code": r.code, "province_id": province[0], "name_zh": r.name_zh, "name_en": r.name_en}
 
     def to_counties(self, r, at):
-        pid = self.known.province(r.province)
-        if pid is None:
+        """A county's prefecture is the one its row names (blank: none); a file without the
+        column leaves it as stored. The prefecture must be of the county's province."""
+        province = self.known.province(r.province)
+        if province is None:
             return self.fail(at, "province", f"unknown province {r.province!r}")
-        return {"code": r.code, "province_id": pid, "name_zh": r.name_zh, "name_en": r.name_en,
-                "population": r.population}
+        prefecture = self.known.prefecture_of(r.code)
+        if "prefecture" in r.model_fields_set:
+            found = r.prefecture and self.known.prefecture(r.prefecture)
+            if r.prefecture and found is None:
+                return self.fail(at, "prefecture", f"unknown prefecture {r.prefecture!r}")
+            if found and found[1] != province[0]:
+                return self.fail(at, "prefecture", f"prefecture {r.prefecture!r} is not in province {r.province!r}")
+            prefecture = found[0] if found else None
+        return {"code": r.code, "province_id": province[0], "prefecture_id": prefecture, "name_zh": r.name_zh,
+                "name_en": r.name_en, "population": r.population}
 
     def to_communities(self, r, at):
         cid = self.county_id(r.county, at)
         return cid and {"county_id": cid, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en,
                         "lead": r.lead}
 
-    def to_institutions(self, r, at):
+    def placed(self, r, at) -> Optional[dict]:
+        """The county id and community id (None: no community) of a row that names its county
+        and may name a community of it; None when either is unknown."""
         cid = self.county_id(r.county, at)
-        if cid is None:
+        community = cid and r.community and self.ref(Community, cid, r.community, at, "community")
+        if cid is None or (r.community and community is None):
             return None
-        community = r.community and self.ref(Community, cid, r.community, at, "community")
-        if r.community and community is None:
-            return None
-        if r.parent is not None:
-            self.parents.append((at, cid, r.parent))
-        return {"county_id": cid, "code": r.code, "community_id": community, "kind": r.kind, "tier": r.tier,
-                "name_zh": r.name_zh, "name_en": r.name_en, "parent": r.parent}
+        return {"county_id": cid, "community_id": community}
+
+    def to_institutions(self, r, at):
+        place = self.placed(r, at)
+        if place and r.parent is not None:
+            self.parents.append((at, place["county_id"], r.parent))
+        return place and {**place, "code": r.code, "kind": r.kind, "tier": r.tier, "name_zh": r.name_zh,
+                          "name_en": r.name_en, "parent": r.parent}
 
     def to_units(self, r, at):
-        cid = self.county_id(r.county, at)
-        if cid is None:
-            return None
-        community = r.community and self.ref(Community, cid, r.community, at, "community")
-        if r.community and community is None:
-            return None
-        return {"county_id": cid, "code": r.code, "community_id": community, "name_zh": r.name_zh,
-                "name_en": r.name_en}
+        place = self.placed(r, at)
+        return place and {**place, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en}
 
     def to_unit_members(self, r, at):
         cid = self.county_id(r.county, at)

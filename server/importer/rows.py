@@ -4,8 +4,8 @@ decimals), and no text holds a NUL byte, so a bad value is refused here, naming 
 never fails in the database."""
 from __future__ import annotations
 
-import datetime as dt
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -13,19 +13,19 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
-from .. import values
+from .. import approval, values
 from ..fields import Pseudonym, personal_column
 from ..models import (INSTITUTION_KINDS, Community, County, Fund, Household, HouseholdMonth,
                       HouseholdReimbursement, Indicator, IndicatorTarget, IndicatorValue, Institution,
-                      ParameterOverride, PointsEvent, PointsOpening, ProjectDisbursement, ProjectPlan,
+                      ParameterOverride, PointsEvent, PointsOpening, Prefecture, ProjectDisbursement, ProjectPlan,
                       ProjectTask, Province, ServiceCount, ServiceItem, StaffDay, Task, Team, TeamGrid,
                       TeamMember, Transfer, Unit, UnitMember, UnitPopulation)
-from ..period import Period, _month
-from ..policy import POINTS_EVENTS, ROLES, TEAM_ROLES, TIERS, Model
+from ..period import KINDS as PERIOD_KINDS, Period, _month
+from ..policy import DIRECTIONS, ENTITY_KINDS, POINTS_EVENTS, ROLES, TEAM_ROLES, TIERS, Model
 from . import jsontext
 
 INT_MAX = 2**31 - 1  # the store's integer columns (counts, populations, years, …) are 32-bit on PostgreSQL
@@ -72,13 +72,57 @@ Text = Annotated[str, BeforeValidator(_text)]
 """Free text (names, references, texts as written): anything but what no text may hold. Codes,
 months and periods need no such check: their patterns admit only letters, digits and signs."""
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso(v: Any) -> Any:
+    if (type(v) is str and ISO_DATE.fullmatch(v)) or type(v) is date:
+        return v
+    raise PydanticCustomError("iso_date", "Input should be a valid date written YYYY-MM-DD, e.g. 2024-07-01")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso)]
+"""A date as a bundle writes it, YYYY-MM-DD, and nothing else: no Unix seconds, no time of day
+(pydantic alone would read 1710892800 as a date)."""
+
 
 class Row(Model):
-    pass
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data: Any) -> Any:
+        """A blank cell (empty text, a JSON null) is a value not given: the column's default
+        applies (name_en "", matching 0.00, quantity 1, …), and a column without one says
+        "Field required"."""
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        blank = [k for k, v in data.items() if k in fields and (v is None or (type(v) is str and not v.strip()))]
+        if not blank:
+            return data
+        data = dict(data)
+        for k in blank:
+            if fields[k].default is None and not fields[k].is_required():
+                data[k] = None
+            else:
+                del data[k]
+        return data
 
 
 class ProvinceRow(Row):
     code: str = ShortCode
+    name_zh: Text = Field(min_length=1)
+    name_en: Text = ""
+    approval_levels: Optional[str] = Field(default=None, max_length=64)  # blank: as stored, else the whole chain
+
+    @field_validator("approval_levels")
+    @classmethod
+    def _levels(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else ",".join(approval.parse_levels(v))
+
+
+class PrefectureRow(Row):
+    code: str = ShortCode
+    province: str = ShortCode
     name_zh: Text = Field(min_length=1)
     name_en: Text = ""
 
@@ -89,6 +133,9 @@ class CountyRow(Row):
     name_zh: Text = Field(min_length=1)
     name_en: Text = ""
     population: Optional[int] = Field(default=None, ge=0, le=INT_MAX)
+    # A county file without this column leaves each county's prefecture as stored; a blank cell
+    # is a county its province governs directly (省直管县).
+    prefecture: Optional[str] = Field(default=None, max_length=32, pattern=PATTERN)
 
 
 class CommunityRow(Row):
@@ -137,9 +184,9 @@ class IndicatorRow(Row):
     name_zh: Text = Field(min_length=1)
     name_en: Text = ""
     unit: Text = Field(min_length=1, max_length=32)
-    entity: Literal["unit", "institution", "community", "county"] = "county"
-    period_kind: Literal["year", "half", "quarter", "month"] = "year"
-    direction: Optional[Literal["higher", "lower"]] = None
+    entity: Literal[ENTITY_KINDS] = "county"  # type: ignore[valid-type]
+    period_kind: Literal[PERIOD_KINDS] = "year"  # type: ignore[valid-type]
+    direction: Optional[Literal[DIRECTIONS]] = None  # type: ignore[valid-type]
     benchmark: Optional[Decimal] = Field(default=None, **EXACT)
     per_capita: bool = False
     reference: Text = ""
@@ -179,8 +226,8 @@ class TransferRow(Row):
     county: str = Code
     period: str
     hop: str = Code
-    received_on: date
-    sent_on: date
+    received_on: IsoDate
+    sent_on: IsoDate
     amount_received: Decimal = Field(**MONEY)
     matching: Decimal = Field(default=Decimal("0.00"), **MONEY)
     amount_sent: Decimal = Field(**MONEY)
@@ -201,8 +248,8 @@ class TaskRow(Row):
     period: str
     code: str = Code
     body: Text = ""
-    due: date
-    done_on: Optional[date] = None
+    due: IsoDate
+    done_on: Optional[IsoDate] = None
 
     _period = field_validator("period")(lambda v: _period(v))
 
@@ -258,14 +305,14 @@ class HouseholdReimbursementRow(Row):
 class PointsOpeningRow(Row):
     county: str = Code
     household: Pseudonym
-    date: dt.date
+    date: IsoDate
     points: int = Field(ge=0, le=INT_MAX)
 
 
 class PointsEventRow(Row):
     county: str = Code
     household: Pseudonym
-    date: dt.date
+    date: IsoDate
     seq: int = Field(ge=1, le=INT_MAX)  # the event's place among the household's events of the day
     kind: Literal[POINTS_EVENTS]  # type: ignore[valid-type]
     activity: Optional[str] = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
@@ -329,7 +376,7 @@ class ParameterOverrideRow(Row):
     policy: str = ShortCode
     component: str = Code
     name: str = Code
-    effective: date
+    effective: IsoDate
     value: Any
     reference: Text = ""
 
@@ -386,6 +433,7 @@ class Table:
 
 TABLES = (
     Table("provinces", ProvinceRow, Province, ("code",)),
+    Table("prefectures", PrefectureRow, Prefecture, ("code",)),
     Table("counties", CountyRow, County, ("code",)),
     Table("communities", CommunityRow, Community, ("county_id", "code")),
     Table("institutions", InstitutionRow, Institution, ("county_id", "code")),
