@@ -31,16 +31,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 @dataclass(frozen=True)
 class Page:
-    """A console page: its title (a key of STRINGS) and its script under static/console/."""
+    """A console page: its title (a key of STRINGS), its script under static/console/ and whether
+    it draws the components' charts (static/console/charts/)."""
 
     title: str
     script: str
+    charts: bool = True
 
 
 PAGES = {
     "province": Page("province.title", "province.js"),
     "county": Page("county.title", "county.js"),
     "settlement": Page("settlement.title", "settlement.js"),
+    "map": Page("map.title", "map.js", charts=False),
 }
 
 
@@ -123,7 +126,7 @@ def page(name: str, public_read: bool):
     async def endpoint(request: Request) -> Response:
         lang = language(request)
         words = STRINGS[lang]
-        scripts = [vendor("echarts", "echarts.min.js"), "console/console.js", *chart_scripts(),
+        scripts = [vendor("echarts", "echarts.min.js"), "console/console.js", *(chart_scripts() if spec.charts else []),
                    f"console/{spec.script}"]
         return shell(request, lang, words[spec.title], booting(words), scripts=scripts, public_read=public_read,
                      page=name, args={**{k: str(v) for k, v in request.path_params.items()},
@@ -202,6 +205,7 @@ def routes(public_read: bool = False) -> list[Route]:
     return [
         Route("/", page("province", public_read)),
         Route("/counties/{code}", page("county", public_read)),
+        Route("/counties/{code}/map", page("map", public_read)),
         Route("/settlements/{id:int}", page("settlement", public_read)),
         Route("/signin", signin(public_read), methods=["GET", "POST"]),
         Route("/signout", signout, methods=["POST"]),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from . import jsontext
+from .geometry import FILE as GEOMETRY, file_in
 from .problems import ImportFailed, Problem
 from .rows import BY_NAME, TABLES, Table
 
@@ -75,7 +76,7 @@ def bundle_files(path: Path) -> list[tuple[Table, Path]]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in (".csv", ".json"))
     elif path.is_file():
-        files = [path]
+        files = [] if path.name == GEOMETRY else [path]  # a map alone (geometry.py)
     else:
         refuse(path, "no such file or folder" if not path.exists() else "not a file or a folder")
     found: dict[str, Path] = {}
@@ -88,8 +89,8 @@ def bundle_files(path: Path) -> list[tuple[Table, Path]]:
         if f.stem in found:
             refuse(f, f"{found[f.stem].name} holds the same table", bundle=path)
         found[f.stem] = f
-    if not found:
-        refuse(path, "no table files (.csv or .json) found")
+    if not found and file_in(path) is None:
+        refuse(path, f"no table files (.csv or .json) or {GEOMETRY} found")
     return [(t, found[t.name]) for t in TABLES if t.name in found]
 
 

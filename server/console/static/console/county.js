@@ -6,7 +6,7 @@ countypay.start(async (main, args) => {
   const d = await cp.gql(`query($c: String!) {
     county(code: $c) { code nameZh nameEn population province { nameZh nameEn }
       communities { code nameZh nameEn lead { code nameZh nameEn } }
-      units(first: 0) { totalCount } institutions(first: 0) { totalCount }
+      units(first: 0) { totalCount } institutions(first: 0) { totalCount } mapFeatures
       policies { code nameZh nameEn version reference components { code nameZh nameEn lines { entity code } } } }
     settlements(county: $c, first: 200) { totalCount nodes { id policy component period status createdAt createdBy flags { severity } } } }`,
   { c: args.code });
@@ -21,6 +21,9 @@ countypay.start(async (main, args) => {
     cp.card(t('units'), cp.grouped(String(county.units.totalCount))),
     cp.card(t('institutions'), cp.grouped(String(county.institutions.totalCount))),
     cp.card(t('county.runs'), String(d.settlements.totalCount))));
+  if (county.mapFeatures) {
+    main.append(h('p', null, h('a', { href: '/counties/' + encodeURIComponent(county.code) + '/map', class: 'map-link' }, t('county.map'))));
+  }
 
   if (county.communities.length) {
     main.append(h('p', null, h('strong', null, t('communities') + ': '),
