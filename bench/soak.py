@@ -18,8 +18,8 @@ from server import serving, token
 READS = ['{ county(code: "c001") { code units(first: 20) { nodes { code team { role institution { code } } } } } }',
          '{ settlements(county: "c001", first: 5) { nodes { id component lines(first: 50) { nodes { entity value } } } } }',
          '{ indicatorValues(county: "c001", first: 50) { nodes { entity period value indicator { code } } } }']
-RUN = ('mutation($o: JSON) { runSettlement(county: "c001", policy: "haiyan", component: "work_equivalent", '
-       'period: "2024", parameterOverrides: $o) { id } }')
+RUN = ('mutation($o: JSON) { runSettlement(input: {county: "c001", policy: "haiyan", component: "work_equivalent", '
+       'period: "2024", parameterOverrides: $o}) { run { id } } }')
 
 
 def post(base: str, secret: str, query: str, variables: dict | None = None) -> bool:

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 
 import re
 
+from .arguments import describe
 from .execution import PlainFieldsExecutor
 from .limits import CostLimit
 from .query import Mutation, Query
@@ -90,9 +91,11 @@ def build(introspection: bool = True) -> strawberry.Schema:
                   CostLimit,  # after the validation cache: it judges valid queries only
                   lambda: CodedErrors(should_mask_error=_mask, introspection=introspection,
                                       error_message="Internal error: the request was not completed.")]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
-                             execution_context_class=PlainFieldsExecutor,
-                             config=StrawberryConfig(scalar_map=SCALARS))
+    built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
+                              execution_context_class=PlainFieldsExecutor,
+                              config=StrawberryConfig(scalar_map=SCALARS))
+    describe(built._schema)
+    return built
 
 
 schema = build()

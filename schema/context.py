@@ -25,7 +25,7 @@ CODES = {
     "UNAUTHENTICATED": "no token, or one unknown, expired or revoked, where data needs one",
     "FORBIDDEN": "the token may not read or change this",
     "NOT_FOUND": "no such county, settlement, indicator or prefecture, or one the token may not see",
-    "BAD_INPUT": "an argument is wrong (a NUL byte, a search too long, a bad cursor or page size)",
+    "BAD_INPUT": "an argument is wrong (a NUL byte, a search too long, a bad cursor or page size, first with last)",
     "CONFLICT": "the change contradicts what is stored",
     "TOO_COSTLY": "the query would cost more than the token's budget",
     "GRAPHQL_PARSE_FAILED": "the query is not GraphQL",
@@ -118,7 +118,6 @@ class Context:
                 "communities": lambda: _many(s, models.Community, "county_id", "code"),
                 "team": lambda: _many(s, models.UnitMember, "unit_id"),
                 "populations": lambda: _many(s, models.UnitPopulation, "unit_id", "group"),
-                "targets": lambda: _many(s, models.IndicatorTarget, "indicator_id", "year"),
                 "lines": lambda: _many(s, models.SettlementLine, "run_id", "seq"),
                 "prefecture": lambda: _by_id(s, models.Prefecture),
                 "chain": lambda: _chains(s),
@@ -138,6 +137,12 @@ class Context:
     # ---- access
     def readable(self) -> Optional[set[int]]:
         return self.viewer.readable()
+
+    def signed_in(self) -> None:
+        """County data answers a caller without a token UNAUTHENTICATED, so a screen asks it to sign
+        in, rather than an empty list it cannot tell from a county with nothing."""
+        if self.viewer.role == "anonymous":
+            raise self.denied()
 
     def require_read(self, county_id: int) -> None:
         if not self.viewer.may_read(county_id):
@@ -174,7 +179,9 @@ class Context:
         return error("FORBIDDEN", "this token may not read this county")
 
     def restrict(self, stmt, county_column, runs: bool = False):
-        """Limit a query to the counties the viewer may read (with `runs`: whose runs it may see)."""
+        """Limit a query to the counties the viewer may read (with `runs`: whose runs it may see);
+        without a token, UNAUTHENTICATED."""
+        self.signed_in()
         ids = self.viewer.run_counties() if runs else self.readable()
         return stmt if ids is None else stmt.where(county_column.in_(ids or {-1}))
 

@@ -15,7 +15,8 @@ from .context import error
 PAGE = 100  # a connection's page when neither `first` nor `last` is given (see pagination.DEFAULT_PAGE)
 LIST_ESTIMATE = 10  # a plain list's length (a team, a run's flags, a chain's steps)
 # Fields that cost what they compute, not what they return.
-FIXED = {"simulateSettlement": 20_000, "runSettlement": 20_000, "approveSettlements": 2_000, "compareRuns": 2_000}
+FIXED = {"simulateSettlement": 20_000, "runSettlement": 20_000, "startSettlementJob": 20_000,
+         "approveSettlements": 2_000, "compareRuns": 2_000, "map": 2_000}  # map: a county's ~1,000 shapes
 # How much one request may cost, by the viewer's role; a role not named gets the anonymous budget.
 BUDGETS = {"anonymous": 25_000, "institution": 25_000, "county": 200_000, "prefecture": 200_000,
            "auditor": 200_000, "supervisor": 200_000}

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
 
 import strawberry
+from graphql import VariableNode
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
@@ -20,9 +22,12 @@ DEFAULT_PAGE = 100
 
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
-    has_previous_page: bool = strawberry.field(description="Whether items come before this page.")
-    start_cursor: Optional[str] = strawberry.field(description="The cursor of the page's first item.")
+    has_next_page: bool = strawberry.field(description="Whether items follow this page (for a page asked "
+                                                       "`before` a cursor: true).")
+    has_previous_page: bool = strawberry.field(description="Whether items come before this page (for a page asked "
+                                                           "`after` a cursor: true).")
+    start_cursor: Optional[str] = strawberry.field(description="The cursor of the page's first item: pass it as "
+                                                               "`before`, with `last`, for the page before.")
     end_cursor: Optional[str] = strawberry.field(description="The cursor of the page's last item: pass it as "
                                                              "`after` for the next page.")
 
@@ -33,13 +38,14 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list: pass `pageInfo.endCursor` as `after` for the next one.")
+@strawberry.type(description="A page of a list: pass `pageInfo.endCursor` as `after` for the next one, "
+                             "`pageInfo.startCursor` as `before` (with `last`) for the one before.")
 class Connection(Generic[T]):
     """The total is counted and the cursors made only when asked for: `nodes` needs neither."""
 
     items: strawberry.Private[list]
     keys: strawberry.Private[list]  # each item's values of the list's order
-    after: strawberry.Private[bool]  # whether the page starts after a cursor
+    previous: strawberry.Private[bool]  # whether items come before this page
     more: strawberry.Private[bool]  # whether items follow this page
     count: strawberry.Private[Callable[[], int]]
 
@@ -53,7 +59,7 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="Where this page sits in the list.")
     def page_info(self) -> PageInfo:
-        return PageInfo(has_next_page=self.more, has_previous_page=self.after,
+        return PageInfo(has_next_page=self.more, has_previous_page=self.previous,
                         start_cursor=encode(self.keys[0]) if self.items else None,
                         end_cursor=encode(self.keys[-1]) if self.items else None)
 
@@ -62,17 +68,58 @@ class Connection(Generic[T]):
         return self.items
 
 
+@dataclass(frozen=True)
+class Page:
+    """What a client asks of a connection: `size` items from the start of what lies between the
+    cursors `after` and `before`, or with `backward` (`last`) from its end."""
+
+    size: int = DEFAULT_PAGE
+    backward: bool = False
+    after: Optional[str] = None
+    before: Optional[str] = None
+
+    def edges(self, found: int) -> tuple[bool, bool]:
+        """(hasPreviousPage, hasNextPage) of a page that found `found` rows where it asked for
+        `size + 1`, as Relay's spec reckons them: the far side is known from the extra row, the
+        near side from a cursor given there."""
+        beyond = found > self.size
+        return (beyond, self.before is not None) if self.backward else (self.after is not None, beyond)
+
+
+def _given(info, name: str) -> bool:
+    """Whether the query passes argument `name` itself (not through its default): graphql-core's
+    resolve info keeps the field as written, strawberry's only by this name."""
+    raw = info._raw_info
+    for arg in raw.field_nodes[0].arguments or ():
+        if arg.name.value == name:
+            v = arg.value
+            return not isinstance(v, VariableNode) or raw.variable_values.get(v.name.value) is not None
+    return False
+
+
+def page_of(info, first: Optional[int], after: Optional[str], last: Optional[int], before: Optional[str]) -> Page:
+    """The page asked for; `first` and `last` together are refused (BAD_INPUT), a size beyond
+    0–MAX_PAGE too. `first` has a default (100), which `last` replaces."""
+    if last is not None and first is not None and _given(info, "first"):
+        raise error("BAD_INPUT", "first and last: ask for one of them (first with after, last with before)")
+    name, size = ("last", last) if last is not None else ("first", DEFAULT_PAGE if first is None else first)
+    if not 0 <= size <= MAX_PAGE:
+        raise error("BAD_INPUT", f"{name} must be between 0 and {MAX_PAGE}")
+    return Page(size, last is not None, after, before)
+
+
 def encode(key: Sequence) -> str:
     """A cursor: the item's values of the list's order (a keyset), so a page never shifts when
     items are added before it while a client pages."""
     return base64.urlsafe_b64encode(("k:" + json.dumps(list(key), separators=(",", ":"))).encode()).decode()
 
 
-def decode(cursor: str, n: int) -> list:
+def decode(cursor: str, n: Optional[int]) -> list:
     try:
         kind, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         values = json.loads(key) if kind == "k" else None
-        if isinstance(values, list) and len(values) == n and all(isinstance(v, (int, str)) for v in values):
+        if isinstance(values, list) and len(values) == (n or len(values)) \
+                and all(isinstance(v, (int, str)) for v in values):
             return values
     except (ValueError, UnicodeDecodeError):
         pass
@@ -96,27 +143,33 @@ def after_key(order: Sequence, values: list):
     return or_(*terms)
 
 
-def page_size(first: Optional[int]) -> int:
-    first = DEFAULT_PAGE if first is None else first
-    if not 0 <= first <= MAX_PAGE:
-        raise error("BAD_INPUT", f"first must be between 0 and {MAX_PAGE}")
-    return first
+def reverse(order: Sequence) -> tuple:
+    """The same order, backwards."""
+    return tuple(col if desc else col.desc() for col, desc in map(_column, order))
 
 
-def paginate_many(session, stmt, model, parent, parents: list, order: Sequence, first: Optional[int],
-                  after: Optional[str], node: Callable) -> dict[Any, Connection]:
+def between(stmt, order: Sequence, page: Page):
+    """`stmt` narrowed to the rows after `page.after` and before `page.before` in `order`."""
+    if page.after:
+        stmt = stmt.where(after_key(order, decode(page.after, len(order))))
+    if page.before:
+        stmt = stmt.where(after_key(reverse(order), decode(page.before, len(order))))
+    return stmt
+
+
+def paginate_many(session, stmt, model, parent, parents: list, order: Sequence, page: Page,
+                  node: Callable) -> dict[Any, Connection]:
     """The same page of `stmt` (a select of `model`) for each of `parents` (values of the column
-    `parent`), in one statement: rows are numbered within each parent in `order` and the first
-    `first + 1` of each kept. The totals, when asked for, are one grouped count for all."""
-    first = page_size(first)
-    page = stmt.where(parent.in_(parents))
-    if after:
-        page = page.where(after_key(order, decode(after, len(order))))
+    `parent`), in one statement: rows are numbered within each parent in `order` (backwards for
+    `last`) and the first `size + 1` of each kept. The totals, when asked for, are one grouped
+    count for all."""
+    walk = reverse(order) if page.backward else tuple(order)
     cols = [_column(k)[0] for k in order]
-    rank = func.row_number().over(partition_by=parent, order_by=list(order)).label("rank")
-    ranked = page.with_only_columns(model.id, parent.label("parent"), rank).subquery()
+    rank = func.row_number().over(partition_by=parent, order_by=list(walk)).label("rank")
+    ranked = (between(stmt.where(parent.in_(parents)), order, page)
+              .with_only_columns(model.id, parent.label("parent"), rank).subquery())
     rows = session.execute(select(model, ranked.c.parent, *cols).join(ranked, model.id == ranked.c.id)
-                           .where(ranked.c.rank <= first + 1).order_by(ranked.c.parent, ranked.c.rank))
+                           .where(ranked.c.rank <= page.size + 1).order_by(ranked.c.parent, ranked.c.rank))
     found: dict[Any, list] = {p: [] for p in parents}
     for r in rows:
         found[r[1]].append(r)
@@ -128,27 +181,49 @@ def paginate_many(session, stmt, model, parent, parents: list, order: Sequence, 
             counts.append(dict(session.execute(grouped).all()))
         return counts[0].get(p, 0)
 
-    return {p: Connection(items=[node(row=r[0]) for r in rs[:first]], keys=[tuple(r[2:]) for r in rs[:first]],
-                          after=after is not None, more=len(rs) > first, count=lambda p=p: count(p))
-            for p, rs in found.items()}
+    out = {}
+    for p, rs in found.items():
+        kept = rs[:page.size][::-1] if page.backward else rs[:page.size]
+        previous, more = page.edges(len(rs))
+        out[p] = Connection(items=[node(row=r[0]) for r in kept], keys=[tuple(r[2:]) for r in kept],
+                            previous=previous, more=more, count=lambda p=p: count(p))
+    return out
 
 
-def paginate(session, stmt, order: Sequence, first: Optional[int], after: Optional[str],
-             node: Callable) -> Connection:
+def paginate(session, stmt, order: Sequence, page: Page, node: Callable) -> Connection:
     """One page of `stmt` in `order` (whose last term is unique, e.g. the id) as `node(row=...)`s:
     a select of one model gives each node its object, a select of columns its row. Rows are read
     one at a time, so each is freed once its node is made; one row past the page tells whether
-    more follow."""
-    first = page_size(first)
-    page = stmt
-    if after:
-        page = page.where(after_key(order, decode(after, len(order))))
+    more follow (precede, for `last`)."""
     n = len(order)
-    rows = session.execute(page.add_columns(*[_column(k)[0] for k in order]).order_by(*order).limit(first + 1))
+    walk = reverse(order) if page.backward else tuple(order)
+    rows = session.execute(between(stmt, order, page).add_columns(*[_column(k)[0] for k in order])
+                           .order_by(*walk).limit(page.size + 1))
     items, keys = [], []
-    for r in islice(rows, first):
+    for r in islice(rows, page.size):
         items.append(node(row=r[0] if len(r) == n + 1 else r[:-n]))
         keys.append(tuple(r[-n:]))
+    previous, more = page.edges(len(items) + (rows.first() is not None))
+    if page.backward:
+        items.reverse()
+        keys.reverse()
     count = select(func.count()).select_from(stmt.subquery())
-    return Connection(items=items, keys=keys, after=after is not None, more=rows.first() is not None,
+    return Connection(items=items, keys=keys, previous=previous, more=more,
                       count=lambda: session.execute(count).scalar_one())
+
+
+def paginate_list(items: list, key: Callable[[Any], tuple], page: Page) -> Connection:
+    """A page of a list computed whole (e.g. a comparison of every county), in the order of `key`
+    (unique, of numbers and texts), with the same cursors as a list read from the database."""
+    items = sorted(items, key=key)
+    total = len(items)
+    for cursor, beyond in ((page.after, lambda k, c: k > c), (page.before, lambda k, c: k < c)):
+        if cursor:
+            at = tuple(decode(cursor, len(key(items[0])) if items else None))
+            try:
+                items = [i for i in items if beyond(key(i), at)]
+            except TypeError:  # a cursor of another list
+                raise error("BAD_INPUT", f"{cursor!r} is not a cursor of this list") from None
+    kept = (items[len(items) - page.size:] if page.size else []) if page.backward else items[:page.size]
+    previous, more = page.edges(len(items))
+    return Connection(items=kept, keys=[key(i) for i in kept], previous=previous, more=more, count=lambda: total)

@@ -21,11 +21,13 @@ from countypay.money import ConservationError, exact, round_half_up
 from countypay.period import Period as _Period
 
 from .context import Context, error
-from .pagination import DEFAULT_PAGE, Connection, paginate
+from .jobs import SETTLEMENT_JOB, START_SETTLEMENT_JOB, job_node
+from .enums import AuditAction, EntityKind, InstitutionKind, LineUnit, RunStatus, Tier
+from .pagination import DEFAULT_PAGE, Connection, page_of, paginate, paginate_list
 from .scalars import Exact, Period
 from .types import (AuditEvent, Attainment, Community, County, Indicator, IndicatorValue, Institution, Node, Order,
                     Policy, Prefecture, Province, SettlementRun, Unit, institution_list, ordered, parse_global_id,
-                    prefecture_rows, unit_list)
+                    prefecture_stmt, unit_list)
 
 
 MAX_SEARCH = 100  # a search pattern longer than any name is refused, not matched
@@ -73,7 +75,7 @@ class CountyComparison:
 class LineComparison:
     entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
     code: str = strawberry.field(description='The line code.')
-    unit: str = strawberry.field(description='yuan, yuan/equivalent or equivalent.')
+    unit: LineUnit = strawberry.field(description="The unit of the figures.")
     simulated: Optional[Exact] = strawberry.field(description='The figure with the changed parameters; null when the line is gone.')
     stored: Optional[Exact] = strawberry.field(description='The figure in the current stored run; null when the line is new.')
     difference: Optional[Exact] = strawberry.field(description="simulated − stored; null when either is missing.")
@@ -112,7 +114,7 @@ class ParameterOverride:
 class LineChange:
     entity: str = strawberry.field(description='A unit, institution or community code, or `county`.')
     code: str = strawberry.field(description='The line code.')
-    unit: str = strawberry.field(description='yuan, yuan/equivalent or equivalent.')
+    unit: LineUnit = strawberry.field(description="The unit of the figures.")
     a: Optional[Exact] = strawberry.field(description="The figure in run a; null when only run b has the line.")
     b: Optional[Exact] = strawberry.field(description="The figure in run b; null when only run a has the line.")
     difference: Optional[Exact] = strawberry.field(description="b − a; null when one run lacks the line.")
@@ -186,34 +188,39 @@ class Query:
 
     @strawberry.field(description="Provinces that hold a county the caller may read.")
     def provinces(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
-                  order: Optional[Order] = None) -> Connection[Province]:
-        c = ctx(info)
+                  last: Optional[int] = None, before: Optional[str] = None,
+                  order: Optional[Order] = None) -> Optional[Connection[Province]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
+        c.signed_in()
         stmt = select(models.Province)
         ids = c.readable()
         if ids is not None:
             stmt = stmt.where(models.Province.id.in_(
                 select(models.County.province_id).where(models.County.id.in_(ids or {-1}))))
-        return paginate(c.session, stmt, ordered(models.Province, order), first, after, Province)
+        return paginate(c.session, stmt, ordered(models.Province, order), page, Province)
 
     @strawberry.field(description="Prefectures (市, 州) that hold a county the caller may read, optionally of one "
                                   "province.")
-    def prefectures(self, info: Info, province: Optional[str] = None) -> list[Prefecture]:
-        c = ctx(info)
-        pid = None
+    def prefectures(self, info: Info, province: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
+                    after: Optional[str] = None, last: Optional[int] = None, before: Optional[str] = None,
+                    order: Optional[Order] = None) -> Optional[Connection[Prefecture]]:
+        c, P, page = ctx(info), models.Prefecture, page_of(info, first, after, last, before)
+        c.signed_in()
+        stmt = prefecture_stmt(c)
         if province:
-            pid = c.session.exec(select(models.Province.id).where(models.Province.code == province)).scalars().first()
-            if pid is None:
-                return []
-        return [Prefecture(row=r) for r in prefecture_rows(c, pid)]
+            stmt = stmt.join(models.Province, models.Province.id == P.province_id).where(
+                models.Province.code == province)
+        return paginate(c.session, stmt, ordered(P, order), page, Prefecture)
 
     @strawberry.field(description="Counties the caller may read, optionally of one province.")
     def counties(self, info: Info, province: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
-                 after: Optional[str] = None, order: Optional[Order] = None) -> Connection[County]:
-        c = ctx(info)
+                 after: Optional[str] = None, last: Optional[int] = None, before: Optional[str] = None,
+                 order: Optional[Order] = None) -> Optional[Connection[County]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
         stmt = c.restrict(select(models.County), models.County.id)
         if province:
             stmt = stmt.join(models.Province).where(models.Province.code == province)
-        return paginate(c.session, stmt, ordered(models.County, order), first, after, County)
+        return paginate(c.session, stmt, ordered(models.County, order), page, County)
 
     @strawberry.field(description="One county by code; null (with a NOT_FOUND error) when there is none the token "
                                   "may read, so the rest of the answer stands.")
@@ -222,39 +229,43 @@ class Query:
 
     @strawberry.field(description="Health management units, by county and community.")
     def units(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
-              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
-              order: Optional[Order] = None) -> Connection[Unit]:
-        c = ctx(info)
-        return unit_list(c, county_ids(c, county), community, first, after, order)
+              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
+              before: Optional[str] = None, order: Optional[Order] = None) -> Optional[Connection[Unit]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
+        return unit_list(c, county_ids(c, county), community, page, order)
 
     @strawberry.field(description="Institutions, by county, community, kind and tier.")
     def institutions(self, info: Info, county: Optional[str] = None, community: Optional[str] = None,
-                     kind: Optional[str] = None, tier: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
-                     after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
-        c = ctx(info)
-        return institution_list(c, county_ids(c, county), kind, tier, community, first, after, order)
+                     kind: Optional[InstitutionKind] = None, tier: Optional[Tier] = None,
+                     first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
+                     before: Optional[str] = None,
+                     order: Optional[Order] = None) -> Optional[Connection[Institution]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
+        return institution_list(c, county_ids(c, county), kind, tier, community, page, order)
 
     @strawberry.field(description="Indicator definitions (a public catalogue).")
-    def indicators(self, info: Info, entity: Optional[str] = None, search: Optional[str] = None,
-                   first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
-                   order: Optional[Order] = None) -> Connection[Indicator]:
-        c = ctx(info)
+    def indicators(self, info: Info, entity: Optional[EntityKind] = None, search: Optional[str] = None,
+                   first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
+                   before: Optional[str] = None, order: Optional[Order] = None) -> Connection[Indicator]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
         I = models.Indicator
         stmt = select(I)
         if entity:
-            stmt = stmt.where(I.entity == entity)
+            stmt = stmt.where(I.entity == entity.value)
         if search and len(search) > MAX_SEARCH:
             raise error("BAD_INPUT", f"search: at most {MAX_SEARCH} characters")
         if search:
             like = f"%{search}%"
             stmt = stmt.where(I.code.like(like) | I.name_zh.like(like) | I.name_en.like(like))
-        return paginate(c.session, stmt, ordered(I, order), first, after, Indicator)
+        return paginate(c.session, stmt, ordered(I, order), page, Indicator)
 
     @strawberry.field(description="Indicator values of a county, with attainment against benchmark and target.")
     def indicator_values(self, info: Info, county: str, indicator: Optional[str] = None,
                          entity: Optional[str] = None, period: Optional[Period] = None,
-                         first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[IndicatorValue]:
-        c = ctx(info)
+                         first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                         last: Optional[int] = None,
+                         before: Optional[str] = None) -> Optional[Connection[IndicatorValue]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
         V, I = models.IndicatorValue, models.Indicator
         stmt = select(V).where(V.county_id == c.county(county).id)
         if indicator:
@@ -263,44 +274,47 @@ class Query:
             stmt = stmt.where(V.entity == entity)
         if period:
             stmt = stmt.where(V.period == period)
-        return paginate(c.session, stmt, (V.indicator_id, V.entity, V.period), first, after, IndicatorValue)
+        return paginate(c.session, stmt, (V.indicator_id, V.entity, V.period), page, IndicatorValue)
 
-    @strawberry.field(description="Installed payment policies (a public catalogue).")
+    @strawberry.field(description="Installed payment policies (a public catalogue, as long as the plugins "
+                                  "installed: a plain list).")
     def policies(self, county: Optional[str] = None) -> list[Policy]:
         return [Policy(policy=p) for p in sorted(registry().policies.values(), key=lambda p: p.code)
                 if county is None or p.county == county]
 
     @strawberry.field(description="Stored settlements, newest first: by county, policy, component, period, "
-                                  "status (draft, approved, accepted, sent_back, reopened) and whether current.")
+                                  "status and whether current.")
     def settlements(self, info: Info, county: Optional[str] = None, policy: Optional[str] = None,
                     component: Optional[str] = None, period: Optional[Period] = None,
-                    status: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
-                    after: Optional[str] = None, current: Optional[bool] = None) -> Connection[SettlementRun]:
-        c = ctx(info)
+                    status: Optional[RunStatus] = None, first: Optional[int] = DEFAULT_PAGE,
+                    after: Optional[str] = None, last: Optional[int] = None, before: Optional[str] = None,
+                    current: Optional[bool] = None) -> Optional[Connection[SettlementRun]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
         R = models.SettlementRun
         stmt = c.restrict(select(R), R.county_id, runs=True)
         if county:
             stmt = stmt.where(R.county_id == c.county(county, runs=True).id)
         for col, value in ((R.policy, policy), (R.component, component), (R.period, period),
-                           (approval.status_of(), status)):
+                           (approval.status_of(), status and status.value)):
             if value:
                 stmt = stmt.where(col == value)
         if current is not None:
             stmt = stmt.where(R.id.in_(approval.current_ids()) if current else R.id.not_in(approval.current_ids()))
-        return paginate(c.session, stmt, (R.id.desc(),), first, after, SettlementRun)
+        return paginate(c.session, stmt, (R.id.desc(),), page, SettlementRun)
 
     @strawberry.field(description="The current runs that await the asking token's level of the chain, in the "
                                   "counties it approves for, optionally of one period, prefecture or county: what "
                                   "approveSettlements takes. Empty for a token that approves nothing.")
     def pending_approvals(self, info: Info, period: Optional[Period] = None, prefecture: Optional[str] = None,
-                          county: Optional[str] = None) -> list[SettlementRun]:
-        c = ctx(info)
-        if c.viewer.role == "anonymous":
-            raise c.denied()
-        if c.viewer.level is None:
-            return []
-        return [SettlementRun(row=r) for r in approval.pending(c.session, c.viewer.level, scope(c, prefecture, county),
-                                                               period)]
+                          county: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
+                          after: Optional[str] = None, last: Optional[int] = None,
+                          before: Optional[str] = None) -> Optional[Connection[SettlementRun]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
+        c.signed_in()
+        level = c.viewer.level
+        runs = approval.pending(c.session, level, scope(c, prefecture, county), period) if level else []
+        return paginate_list([SettlementRun(row=r) for r in runs],
+                             lambda r: (r.row.county_id, r.row.policy, r.row.component, r.row.id), page)
 
     @strawberry.field(description="Two runs of the same county, policy, component and period side by side: the "
                                   "lines that changed and by how much, the lines only one has, and which "
@@ -310,9 +324,10 @@ class Query:
 
     @strawberry.field(description="The audit trail, newest first: supervisors and auditors see every county's, a "
                                   "prefecture its counties', a county its own.")
-    def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[str] = None,
-                     first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[AuditEvent]:
-        c = ctx(info)
+    def audit_events(self, info: Info, county: Optional[str] = None, action: Optional[AuditAction] = None,
+                     first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
+                     before: Optional[str] = None) -> Optional[Connection[AuditEvent]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
         if not c.viewer.reads_audit():
             raise c.denied() if c.viewer.role == "anonymous" else error("FORBIDDEN", "this token may not read the "
                                                                                       "audit trail")
@@ -323,17 +338,22 @@ class Query:
         if county:
             stmt = stmt.where(A.county_id == c.county(county).id)
         if action:
-            stmt = stmt.where(A.action == action)
-        return paginate(c.session, stmt, (A.id.desc(),), first, after, AuditEvent)
+            stmt = stmt.where(A.action == action.value)
+        return paginate(c.session, stmt, (A.id.desc(),), page, AuditEvent)
 
     @strawberry.field(description="One settlement by id, with its lines, traces and totals; null (with a NOT_FOUND "
                                   "error) when there is none the token may see.")
     def settlement(self, info: Info, id: strawberry.ID) -> Optional[SettlementRun]:
         return SettlementRun(row=run_row(ctx(info), id))
 
-    @strawberry.field(description="An indicator's value in every readable county for a period.")
-    def compare_counties(self, info: Info, indicator: str, period: Period) -> list[CountyComparison]:
-        c = ctx(info)
+    settlement_job = SETTLEMENT_JOB
+
+    @strawberry.field(description="An indicator's value in every readable county for a period, by county code.")
+    def compare_counties(self, info: Info, indicator: str, period: Period, first: Optional[int] = DEFAULT_PAGE,
+                         after: Optional[str] = None, last: Optional[int] = None,
+                         before: Optional[str] = None) -> Optional[Connection[CountyComparison]]:
+        c, page = ctx(info), page_of(info, first, after, last, before)
+        c.signed_in()
         ind = c.session.exec(select(models.Indicator).where(models.Indicator.code == indicator)).scalars().first()
         if ind is None:
             raise error("NOT_FOUND", f"no indicator {indicator!r}")
@@ -360,7 +380,7 @@ class Query:
             out.append(CountyComparison(
                 county=County(row=county), value=value, entities=n, population=county.population,
                 per_capita=per_capita, attainment=Attainment.of(c.goals.standing(ind, cid, period, shown))))
-        return sorted(out, key=lambda x: x.county.row.code)
+        return paginate_list(out, lambda x: (x.county.row.code,), page)
 
     @strawberry.field(description="Settle with changed parameters and compare with the current stored run; "
                                   "stores nothing.")
@@ -373,7 +393,7 @@ class Query:
         except (InputError, ConservationError, KeyError, ValueError) as e:
             raise bad_input(e) from None
         latest = engine.latest_run(c.session, row.id, policy, component, str(period))
-        stored = {(l.entity, l.code): l for l in engine.run_lines(c.session, latest.id)} if latest else {}
+        stored = {(l.entity, l.code): l for l in engine.stored_lines(c.session, latest.id)} if latest else {}
         grouped: dict[str, list[LineComparison]] = {}
         for line in comp.outcome.lines:
             old = stored.pop((line.entity, line.code), None)
@@ -401,6 +421,8 @@ def find_node(c: Context, value: str) -> Node:
     parsed = parse_global_id(str(value))
     if parsed is not None and parsed[0] == "SettlementRun":
         return SettlementRun(row=run_row(c, str(parsed[1])))
+    if parsed is not None and parsed[0] == "SettlementJob":
+        return job_node(c, parsed[1])
     kind = NODES.get(parsed[0]) if parsed else None
     row = c.session.get(getattr(models, kind.__name__), parsed[1]) if kind else None
     if row is not None and not visible(c, kind, row):
@@ -462,18 +484,129 @@ def run_row(c: Context, id: str) -> models.SettlementRun:
     return row
 
 
+# ---- mutations take one input object and answer a payload holding what they changed, so a
+# client cache (Apollo, Relay, urql) updates itself from the answer. Input fields are described
+# by name in arguments.py, as arguments are.
+
+@strawberry.input(description="What runSettlement settles.")
+class RunSettlementInput:
+    county: str
+    policy: str
+    component: str
+    period: Period
+    parameter_overrides: Optional[JSON] = None
+
+
+@strawberry.type(description="What runSettlement stored.")
+class RunSettlementPayload:
+    run: SettlementRun = strawberry.field(description="The run: new, or the one stored before from the same inputs "
+                                                      "and parameters, now current.")
+    previous_run: Optional[SettlementRun] = strawberry.field(
+        description="The run that was current before and is no longer (its `current` is now false); null when "
+                    "there was none, or it is the same run.")
+    county: County = strawberry.field(description="The county settled.")
+
+
+@strawberry.input(description="Which run approveSettlement approves.")
+class ApproveSettlementInput:
+    id: strawberry.ID
+    reason: Optional[str] = None
+
+
+@strawberry.input(description="Which run sendBackSettlement sends back, and why.")
+class SendBackSettlementInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="Which accepted period reopenPeriod reopens, and why.")
+class ReopenPeriodInput:
+    county: str
+    policy: str
+    component: str
+    period: Period
+    reason: str
+
+
+@strawberry.type(description="A run whose place in the approval chain changed (its status, stage, chain and "
+                             "nextActions), and its county.")
+class RunChange:
+    run: SettlementRun = strawberry.field(description="The run, as it stands now.")
+    county: County = strawberry.field(description="The run's county.")
+
+
+@strawberry.type(description="What approveSettlement changed.")
+class ApproveSettlementPayload(RunChange):
+    pass
+
+
+@strawberry.type(description="What sendBackSettlement changed.")
+class SendBackSettlementPayload(RunChange):
+    pass
+
+
+@strawberry.type(description="What reopenPeriod changed.")
+class ReopenPeriodPayload(RunChange):
+    pass
+
+
+def changed_run(c: Context, run: models.SettlementRun) -> dict:
+    return {"run": SettlementRun(row=run), "county": County(row=c.session.get(models.County, run.county_id))}
+
+
+@strawberry.input(description="Which runs approveSettlements approves: a period's, optionally of one prefecture, "
+                               "county, policy or component.")
+class ApproveSettlementsInput:
+    period: Period
+    prefecture: Optional[str] = None
+    county: Optional[str] = None
+    policy: Optional[str] = None
+    component: Optional[str] = None
+    reason: Optional[str] = None
+
+
+@strawberry.type(description="What approveSettlements changed.")
+class ApproveSettlementsPayload:
+    runs: list[SettlementRun] = strawberry.field(description="The runs approved (accepted, at the last level), as "
+                                                             "they stand now: what one request approved, a plain "
+                                                             "list.")
+
+
+@strawberry.input(description="The parameter value setParameterOverride sets.")
+class SetParameterOverrideInput:
+    county: str
+    policy: str
+    component: str
+    name: str
+    effective: date
+    value: JSON
+    reference: str = ""
+
+
+@strawberry.type(description="What setParameterOverride set.")
+class SetParameterOverridePayload:
+    override: ParameterOverride = strawberry.field(description="The value set.")
+    county: County = strawberry.field(description="The county whose parameter it is.")
+
+
 @strawberry.type(description="What countypay changes: settlements run, approved, sent back and reopened, and "
                              "parameter overrides set, each as far as the token may change.")
 class Mutation:
+    start_settlement_job = START_SETTLEMENT_JOB
+
     @strawberry.mutation(description="Settle one component for a county and period from the stored facts. "
                                      "The same inputs and parameters return the same run.")
-    def run_settlement(self, info: Info, county: str, policy: str, component: str, period: Period,
-                       parameter_overrides: Optional[JSON] = None) -> SettlementRun:
-        c = ctx(info)
-        row = c.county(county)
+    def run_settlement(self, info: Info, input: RunSettlementInput) -> RunSettlementPayload:
+        c, i = ctx(info), input
+        row = c.county(i.county)
         c.require_write(row.id)
+        before = approval.current_run(c.session, row.id, i.policy, i.component, str(i.period))
+
+        def settle():
+            return engine.settle(c.session, i.county, i.policy, i.component, i.period, i.parameter_overrides,
+                                 user=c.viewer.name)
         try:
-            run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
+            run = settle()
             c.session.commit()
         except engine.Conflict as e:  # the period is closed
             c.session.rollback()
@@ -483,71 +616,71 @@ class Mutation:
             raise bad_input(e) from None
         except IntegrityError:  # the same run stored meanwhile by another request
             c.session.rollback()
-            run = engine.settle(c.session, county, policy, component, period, parameter_overrides, user=c.viewer.name)
-        return SettlementRun(row=run)
+            run = settle()
+        previous = SettlementRun(row=before) if before is not None and before.id != run.id else None
+        return RunSettlementPayload(run=SettlementRun(row=run), previous_run=previous, county=County(row=row))
 
     @strawberry.mutation(description="Approve a run at the asking token's level of the chain: the county's "
                                      "approval locks it and sends it up; the prefecture approves it; the last "
                                      "level (the province) accepts it, which closes its period. Only the current "
                                      "run of its county, policy, component and period is approved, and the "
                                      "county's only with the parameters in force.")
-    def approve_settlement(self, info: Info, id: strawberry.ID, reason: Optional[str] = None) -> SettlementRun:
+    def approve_settlement(self, info: Info, input: ApproveSettlementInput) -> ApproveSettlementPayload:
         c = ctx(info)
-        run = run_row(c, id)
+        run = run_row(c, input.id)
         c.require_act(run.county_id)
-        chained(c, lambda: approval.approve(c.session, run, c.viewer.level, c.viewer.name, reason or ""))
-        return SettlementRun(row=run)
+        chained(c, lambda: approval.approve(c.session, run, c.viewer.level, c.viewer.name, input.reason or ""))
+        return ApproveSettlementPayload(**changed_run(c, run))
 
     @strawberry.mutation(description="Send a run back to its county with a reason (a level above the county). "
                                      "The run stays as it is: the county corrects its facts or parameters and "
                                      "settles a new version, which goes up the chain again.")
-    def send_back_settlement(self, info: Info, id: strawberry.ID, reason: str) -> SettlementRun:
+    def send_back_settlement(self, info: Info, input: SendBackSettlementInput) -> SendBackSettlementPayload:
         c = ctx(info)
-        run = run_row(c, id)
+        run = run_row(c, input.id)
         c.require_act(run.county_id)
-        chained(c, lambda: approval.send_back(c.session, run, c.viewer.level, c.viewer.name, reason))
-        return SettlementRun(row=run)
+        chained(c, lambda: approval.send_back(c.session, run, c.viewer.level, c.viewer.name, input.reason))
+        return SendBackSettlementPayload(**changed_run(c, run))
 
     @strawberry.mutation(description="Reopen an accepted period with a reason (the chain's last level): the county "
-                                     "may then settle a new version. Returns the accepted run, now reopened.")
-    def reopen_period(self, info: Info, county: str, policy: str, component: str, period: Period,
-                      reason: str) -> SettlementRun:
-        c = ctx(info)
-        row = c.county(county)
+                                     "may then settle a new version. Its payload holds the accepted run, now "
+                                     "reopened.")
+    def reopen_period(self, info: Info, input: ReopenPeriodInput) -> ReopenPeriodPayload:
+        c, i = ctx(info), input
+        row = c.county(i.county)
         c.require_act(row.id)
-        run = chained(c, lambda: approval.reopen(c.session, row.id, policy, component, str(period), c.viewer.level,
-                                                 c.viewer.name, reason))
-        return SettlementRun(row=run)
+        run = chained(c, lambda: approval.reopen(c.session, row.id, i.policy, i.component, str(i.period),
+                                                 c.viewer.level, c.viewer.name, i.reason))
+        return ReopenPeriodPayload(**changed_run(c, run))
 
     @strawberry.mutation(description="Approve every current run of a period that awaits the asking token's level "
                                      "(see pendingApprovals), optionally of one prefecture, county, policy or "
                                      "component: all of them, or none when one cannot be (each reason named).")
-    def approve_settlements(self, info: Info, period: Period, prefecture: Optional[str] = None,
-                            county: Optional[str] = None, policy: Optional[str] = None,
-                            component: Optional[str] = None, reason: Optional[str] = None) -> list[SettlementRun]:
-        c = ctx(info)
+    def approve_settlements(self, info: Info, input: ApproveSettlementsInput) -> ApproveSettlementsPayload:
+        c, i = ctx(info), input
         if c.viewer.level is None:
             c.require_act(-1)
-        runs = chained(c, lambda: approval.approve_pending(c.session, c.viewer.level, scope(c, prefecture, county),
-                                                           str(period), c.viewer.name, reason or "", policy,
-                                                           component))
-        return [SettlementRun(row=r) for r in runs]
+        runs = chained(c, lambda: approval.approve_pending(c.session, c.viewer.level, scope(c, i.prefecture, i.county),
+                                                           str(i.period), c.viewer.name, i.reason or "", i.policy,
+                                                           i.component))
+        return ApproveSettlementsPayload(runs=[SettlementRun(row=r) for r in runs])
 
     @strawberry.mutation(description="Set the county's value of one policy parameter from a date on. "
                                      "It replaces the plugin's default whole.")
-    def set_parameter_override(self, info: Info, county: str, policy: str, component: str, name: str,
-                               effective: date, value: JSON, reference: str = "") -> ParameterOverride:
-        c = ctx(info)
-        row = c.county(county)
+    def set_parameter_override(self, info: Info, input: SetParameterOverrideInput) -> SetParameterOverridePayload:
+        c, i = ctx(info), input
+        row = c.county(i.county)
         c.require_write(row.id)
         try:
-            record = overrides.put(c.session, row.id, policy, component, name, effective, value, reference,
-                                   c.viewer.name)
+            record = overrides.put(c.session, row.id, i.policy, i.component, i.name, i.effective, i.value,
+                                   i.reference, c.viewer.name)
         except InputError as e:
             if e.where in ("policy", "component"):
                 raise error("NOT_FOUND", "; ".join(e.problems)) from None
             raise bad_input(e) from None
         c.session.commit()
-        return ParameterOverride(county=county, policy=policy, component=component, name=name, effective=effective,
-                                 value=record.value, reference=reference, created_at=record.created_at,
-                                 created_by=record.created_by)
+        return SetParameterOverridePayload(
+            override=ParameterOverride(county=i.county, policy=i.policy, component=i.component, name=i.name,
+                                       effective=i.effective, value=record.value, reference=i.reference,
+                                       created_at=record.created_at, created_by=record.created_by),
+            county=County(row=row))

@@ -22,15 +22,12 @@ from countypay.params import resolve
 from countypay.period import Period as _Period
 from countypay.policy import ROLES, UNITS
 
+from . import geo
 from .context import Context
-from .pagination import DEFAULT_PAGE, Connection, paginate, paginate_many
+from .enums import (KIND_NAMES, ROLE_NAMES, ApprovalAction, ApprovalLevel, AuditAction, Direction, EntityKind,
+                    InstitutionKind, LineUnit, PeriodKind, RunStatus, Severity, Tier, UnitRole)
+from .pagination import DEFAULT_PAGE, Connection, Page, page_of, paginate, paginate_list, paginate_many
 from .scalars import Exact, Money, Period
-
-ROLE_NAMES = dict(zip(ROLES, ("单元长", "指导员", "村医", "管理员", "卫健专干")))
-KIND_NAMES = {"county_hospital": "县级医院", "township_health_centre": "乡镇卫生院",
-              "community_health_centre": "社区卫生服务中心", "community_health_station": "社区卫生服务站",
-              "village_clinic": "村卫生室", "public_health_institution": "专业公共卫生机构",
-              "private": "民营医疗机构"}
 
 
 def ctx(info: Info) -> Context:
@@ -39,10 +36,10 @@ def ctx(info: Info) -> Context:
 
 @strawberry.enum(description="List order.")
 class Order(Enum):
-    CODE_ASC = "code_asc"
-    CODE_DESC = "code_desc"
-    NAME_ASC = "name_asc"
-    NAME_DESC = "name_desc"
+    CODE_ASC = strawberry.enum_value("code_asc", description="By code, A to Z.")
+    CODE_DESC = strawberry.enum_value("code_desc", description="By code, Z to A.")
+    NAME_ASC = strawberry.enum_value("name_asc", description="By Chinese name, ascending.")
+    NAME_DESC = strawberry.enum_value("name_desc", description="By Chinese name, descending.")
 
 
 def column(attr: str, kind: object, description: Optional[str] = None):
@@ -95,20 +92,24 @@ class Province(Node):
 
     @strawberry.field(description="The province's counties that the caller may read.")
     async def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                       last: Optional[int] = None, before: Optional[str] = None,
                        order: Optional[Order] = None) -> Connection[County]:
-        return await county_pages(ctx(info), models.County.province_id, first, after, order).load(self.row.id)
+        page = page_of(info, first, after, last, before)
+        return await county_pages(ctx(info), models.County.province_id, page, order).load(self.row.id)
 
     @strawberry.field(description="The province's prefectures (市, 州) that hold a county the caller may read.")
     def prefectures(self, info: Info) -> list[Prefecture]:
-        return [Prefecture(row=r) for r in prefecture_rows(ctx(info), self.row.id)]
+        c, P = ctx(info), models.Prefecture
+        return [Prefecture(row=r) for r in c.session.exec(prefecture_stmt(c, self.row.id).order_by(P.code)).scalars()]
 
     @strawberry.field(description="The levels its counties' settlements go up, lowest first: county, then "
                                   "prefecture (unless the province skips it), then province.")
-    def approval_levels(self) -> list[str]:
+    def approval_levels(self) -> list[ApprovalLevel]:
         return list(approval.parse_levels(self.row.approval_levels))
 
 
-def prefecture_rows(c: Context, province_id: Optional[int] = None) -> list[models.Prefecture]:
+def prefecture_stmt(c: Context, province_id: Optional[int] = None):
+    """The prefectures (of a province) that hold a county the viewer may read."""
     P, C = models.Prefecture, models.County
     stmt = select(P)
     if province_id is not None:
@@ -116,7 +117,7 @@ def prefecture_rows(c: Context, province_id: Optional[int] = None) -> list[model
     ids = c.readable()
     if ids is not None:
         stmt = stmt.where(P.id.in_(select(C.prefecture_id).where(C.id.in_(ids or {-1}))))
-    return list(c.session.exec(stmt.order_by(P.code)).scalars())
+    return stmt
 
 
 @strawberry.type(description="A prefecture (地级市, 州): between a province and its counties, it approves its "
@@ -134,16 +135,18 @@ class Prefecture(Node):
 
     @strawberry.field(description="The prefecture's counties that the caller may read.")
     async def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                       last: Optional[int] = None, before: Optional[str] = None,
                        order: Optional[Order] = None) -> Connection[County]:
-        return await county_pages(ctx(info), models.County.prefecture_id, first, after, order).load(self.row.id)
+        page = page_of(info, first, after, last, before)
+        return await county_pages(ctx(info), models.County.prefecture_id, page, order).load(self.row.id)
 
 
-def county_pages(c: Context, parent, first, after, order):
+def county_pages(c: Context, parent, page: Page, order):
     """Pages of the readable counties of many provinces or prefectures (`parent`), one statement."""
     C = models.County
     stmt = c.restrict(select(C), C.id)
-    return c.pages(("counties", parent.key, first, after, order), lambda ps: paginate_many(
-        c.session, stmt, C, parent, ps, ordered(C, order), first, after, County))
+    return c.pages(("counties", parent.key, page, order), lambda ps: paginate_many(
+        c.session, stmt, C, parent, ps, ordered(C, order), page, County))
 
 
 @strawberry.type(description="A county (县) and everything stored for it.")
@@ -174,23 +177,34 @@ class County(Node):
         return [Community(row=r) for r in await c.loader("communities").load(self.row.id)]
 
     @strawberry.field(description="Institutions, filtered by kind, tier or community.")
-    async def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
+    async def institutions(self, info: Info, kind: Optional[InstitutionKind] = None, tier: Optional[Tier] = None,
                            community: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
-                           after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Institution]:
-        c, I = ctx(info), models.Institution
+                           after: Optional[str] = None, last: Optional[int] = None, before: Optional[str] = None,
+                           order: Optional[Order] = None) -> Connection[Institution]:
+        c, I, page = ctx(info), models.Institution, page_of(info, first, after, last, before)
         stmt = institution_stmt(c, None, kind, tier, community)
-        return await c.pages(("County.institutions", kind, tier, community, first, after, order),
-                             lambda ps: paginate_many(c.session, stmt, I, I.county_id, ps, ordered(I, order), first,
-                                                      after, Institution)).load(self.row.id)
+        return await c.pages(("County.institutions", kind, tier, community, page, order),
+                             lambda ps: paginate_many(c.session, stmt, I, I.county_id, ps, ordered(I, order), page,
+                                                      Institution)).load(self.row.id)
 
     @strawberry.field(description="Health management units (健康管理单元).")
     async def units(self, info: Info, community: Optional[str] = None, first: Optional[int] = DEFAULT_PAGE,
-                    after: Optional[str] = None, order: Optional[Order] = None) -> Connection[Unit]:
-        c, U = ctx(info), models.Unit
+                    after: Optional[str] = None, last: Optional[int] = None, before: Optional[str] = None,
+                    order: Optional[Order] = None) -> Connection[Unit]:
+        c, U, page = ctx(info), models.Unit, page_of(info, first, after, last, before)
         stmt = unit_stmt(c, None, community)
-        return await c.pages(("County.units", community, first, after, order),
-                             lambda ps: paginate_many(c.session, stmt, U, U.county_id, ps, ordered(U, order), first,
-                                                      after, Unit)).load(self.row.id)
+        return await c.pages(("County.units", community, page, order),
+                             lambda ps: paginate_many(c.session, stmt, U, U.county_id, ps, ordered(U, order), page,
+                                                      Unit)).load(self.row.id)
+
+    @strawberry.field(description=geo.MAP)
+    def map(self, info: Info, indicator: Optional[str] = None, period: Optional[Period] = None,
+            level: geo.MapLevel = geo.MapLevel.GRID, geometry: geo.Geometry = True) -> Optional[JSON]:
+        return geo.county_map(ctx(info), self.row, indicator, period, level, geometry)
+
+    @strawberry.field(description=geo.FEATURES)
+    async def map_features(self, info: Info) -> int:
+        return await geo.feature_count(ctx(info), self.row)
 
     @strawberry.field(description="Policies this county is paid by.")
     def policies(self) -> list[Policy]:
@@ -198,10 +212,10 @@ class County(Node):
                 if p.county == self.row.code]
 
 
-def institution_list(c: Context, county_ids, kind, tier, community, first, after, order) -> Connection[Institution]:
+def institution_list(c: Context, county_ids, kind, tier, community, page: Page, order) -> Connection[Institution]:
     I = models.Institution
-    return paginate(c.session, institution_stmt(c, county_ids, kind, tier, community), ordered(I, order), first,
-                    after, Institution)
+    return paginate(c.session, institution_stmt(c, county_ids, kind, tier, community), ordered(I, order), page,
+                    Institution)
 
 
 def institution_stmt(c: Context, county_ids, kind, tier, community):
@@ -211,16 +225,16 @@ def institution_stmt(c: Context, county_ids, kind, tier, community):
         stmt = stmt.where(I.county_id.in_(county_ids))
     stmt = c.restrict(stmt, I.county_id)
     if kind:
-        stmt = stmt.where(I.kind == kind)
+        stmt = stmt.where(I.kind == kind.value)
     if tier:
-        stmt = stmt.where(I.tier == tier)
+        stmt = stmt.where(I.tier == tier.value)
     if community:
         stmt = stmt.join(models.Community, models.Community.id == I.community_id).where(models.Community.code == community)
     return stmt
 
 
-def unit_list(c: Context, county_ids, community, first, after, order) -> Connection[Unit]:
-    return paginate(c.session, unit_stmt(c, county_ids, community), ordered(models.Unit, order), first, after, Unit)
+def unit_list(c: Context, county_ids, community, page: Page, order) -> Connection[Unit]:
+    return paginate(c.session, unit_stmt(c, county_ids, community), ordered(models.Unit, order), page, Unit)
 
 
 def unit_stmt(c: Context, county_ids, community):
@@ -254,21 +268,23 @@ class Community(Node):
         return Institution(row=row) if row else None
 
     @strawberry.field(description="The community's institutions, filtered by kind or tier.")
-    async def institutions(self, info: Info, kind: Optional[str] = None, tier: Optional[str] = None,
-                           first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[Institution]:
-        c, I = ctx(info), models.Institution
+    async def institutions(self, info: Info, kind: Optional[InstitutionKind] = None, tier: Optional[Tier] = None,
+                           first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                           last: Optional[int] = None, before: Optional[str] = None) -> Connection[Institution]:
+        c, I, page = ctx(info), models.Institution, page_of(info, first, after, last, before)
         stmt = institution_stmt(c, None, kind, tier, None)
-        return await c.pages(("Community.institutions", kind, tier, first, after),
-                             lambda ps: paginate_many(c.session, stmt, I, I.community_id, ps, ordered(I, None), first,
-                                                      after, Institution)).load(self.row.id)
+        return await c.pages(("Community.institutions", kind, tier, page),
+                             lambda ps: paginate_many(c.session, stmt, I, I.community_id, ps, ordered(I, None), page,
+                                                      Institution)).load(self.row.id)
 
     @strawberry.field(description="The community's health management units.")
-    async def units(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[Unit]:
-        c, U = ctx(info), models.Unit
+    async def units(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                    last: Optional[int] = None, before: Optional[str] = None) -> Connection[Unit]:
+        c, U, page = ctx(info), models.Unit, page_of(info, first, after, last, before)
         stmt = unit_stmt(c, None, None)
-        return await c.pages(("Community.units", first, after),
-                             lambda ps: paginate_many(c.session, stmt, U, U.community_id, ps, ordered(U, None), first,
-                                                      after, Unit)).load(self.row.id)
+        return await c.pages(("Community.units", page),
+                             lambda ps: paginate_many(c.session, stmt, U, U.community_id, ps, ordered(U, None), page,
+                                                      Unit)).load(self.row.id)
 
 
 @strawberry.type(description="A health institution (医疗卫生机构).")
@@ -278,14 +294,13 @@ class Institution(Node):
     code = column("code", str, 'Institution code, unique within its county.')
     name_zh = column("name_zh", str, "Chinese name.")
     name_en = column("name_en", str, "English name.")
-    kind = column("kind", str, "county_hospital, township_health_centre, community_health_centre, "
-                                  "community_health_station, village_clinic, public_health_institution or private.")
+    kind = column("kind", InstitutionKind, "What the institution is.")
 
     @strawberry.field(description="The kind in Chinese (机构类别).")
     def kind_zh(self) -> str:
         return KIND_NAMES.get(self.row.kind, self.row.kind)
 
-    tier = column("tier", str, "county, township or village (县/镇/村).")
+    tier = column("tier", Tier, "Its tier (县/镇/村).")
 
     @strawberry.field(description='The medical community it belongs to, if any.')
     async def community(self, info: Info) -> Optional[Community]:
@@ -300,7 +315,7 @@ class Institution(Node):
 
 @strawberry.type(description="One role of a unit's team and the institution that holds it.")
 class TeamMember:
-    role: str = strawberry.field(description="unit_head, instructor, village_doctor, administrator or commissioner.")
+    role: UnitRole = strawberry.field(description="The role.")
     role_zh: str = strawberry.field(description="单元长, 指导员, 村医, 管理员 or 卫健专干.")
     institution_id: strawberry.Private[int]
 
@@ -351,6 +366,10 @@ class Target:
     text: Optional[str] = strawberry.field(description="The target as written, when it is not a plain number.")
     county_id: strawberry.Private[Optional[int]]
 
+    @classmethod
+    def of(cls, row: models.IndicatorTarget) -> "Target":
+        return cls(year=row.year, value=row.value, text=row.text, county_id=row.county_id)
+
     @strawberry.field(description="The county the target is for; null for a target of every county.")
     async def county(self, info: Info) -> Optional[County]:
         if self.county_id is None:
@@ -365,28 +384,30 @@ class Indicator(Node):
     code = column("code", str, 'Indicator code, e.g. `immunization_rate`.')
     name_zh = column("name_zh", str, "Chinese name.")
     name_en = column("name_en", str, "English name.")
-    unit = column("unit", str, "ratio, score, yuan, count, event, …")
-    entity = column("entity", str, "What the values are kept for: unit, institution, community or county.")
-    period_kind = column("period_kind", str, "The period kind of its values: year, half, quarter or month.")
-    direction = column("direction", Optional[str], "higher or lower is better; null when not stated.")
+    unit = column("unit", str, "The unit its values are in: ratio, score, yuan, count, event, … A text, not an "
+                               "enum: an imported or a plugin's indicator may name any unit.")
+    entity = column("entity", EntityKind, "What the values are kept for.")
+    period_kind = column("period_kind", PeriodKind, "The period kind of its values.")
+    direction = column("direction", Optional[Direction], "Which way is better; null when not stated.")
     benchmark = column("benchmark", Optional[Exact], "The benchmark (基准值) a value is attained at.")
     per_capita = column("per_capita", bool, "Whether supervisors compare it per head of population.")
     reference = column("reference", str, "The source document and section, or `illustrative`.")
 
-    @strawberry.field(description="Yearly targets: general ones, and the readable counties' own.")
-    async def targets(self, info: Info) -> list[Target]:
-        c = ctx(info)
+    @strawberry.field(description="Yearly targets, by year: general ones, and the readable counties' own.")
+    async def targets(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                      last: Optional[int] = None, before: Optional[str] = None) -> Connection[Target]:
+        c, T, page = ctx(info), models.IndicatorTarget, page_of(info, first, after, last, before)
         ids = c.readable()
-        rows = await c.loader("targets").load(self.row.id)
-        return [Target(year=t.year, value=t.value, text=t.text, county_id=t.county_id) for t in rows
-                if t.county_id is None or ids is None or t.county_id in ids]
+        stmt = select(T) if ids is None else select(T).where(T.county_id.is_(None) | T.county_id.in_(ids or {-1}))
+        return await c.pages(("Indicator.targets", page), lambda ps: paginate_many(
+            c.session, stmt, T, T.indicator_id, ps, (T.year, T.id), page, Target.of)).load(self.row.id)
 
 
 @strawberry.type(description="How a value stands against its indicator's benchmark and the year's target.")
 class Attainment:
     benchmark: Optional[Exact] = strawberry.field(description="The indicator's benchmark (基准值).")
     target: Optional[Exact] = strawberry.field(description="The target for the value's year (目标值): the county's own, else the general one.")
-    direction: Optional[str] = strawberry.field(description='higher or lower is better.')
+    direction: Optional[Direction] = strawberry.field(description="Which way is better; null when not stated.")
     meets_benchmark: Optional[bool] = strawberry.field(description="Null when there is no benchmark or value.")
     meets_target: Optional[bool] = strawberry.field(description="Null when there is no target or value.")
 
@@ -425,7 +446,8 @@ class IndicatorValue:
 
 @strawberry.type(description="A line a component produces.")
 class LineSpec:
-    entity: str = strawberry.field(description='What the line is for: unit, institution, community or county.')
+    entity: str = strawberry.field(description="What the line is for: unit, institution, community, county, or a "
+                                               "kind the plugin names (grid, team, hop, household, task), so a text.")
     code: str = strawberry.field(description='The line code; `<g>`-like parts stand for a group, month or tier.')
     description: str = strawberry.field(description='What the line holds and how it is made.')
 
@@ -502,7 +524,7 @@ class SettlementLine:
     # plain field costs the executor far less than a resolver.
     entity: str = strawberry.field(description="Unit, institution or community code, or `county`.")
     code: str = strawberry.field(description="The line, e.g. `process.paid`, `surplus.retained`, `price`.")
-    unit: str = strawberry.field(description="yuan, yuan/equivalent (4 decimals) or equivalent.")
+    unit: LineUnit = strawberry.field(description="The unit of the value.")
     value: Exact = strawberry.field(description="The figure as a decimal string, with its unit's decimals.")
     amount: Optional[Money] = strawberry.field(description="The figure when it is money; null for prices and "
                                                            "equivalents.")
@@ -521,7 +543,7 @@ class Flag:
     entity: str = strawberry.field(description='What the finding is about: a code, or `county`.')
     code: str = strawberry.field(description="The finding's code, e.g. `village_share`.")
     message: str = strawberry.field(description='The finding, in words.')
-    severity: str = strawberry.field(description='info or warning.')
+    severity: Severity = strawberry.field(description="How serious it is.")
 
 
 @strawberry.type(description="The sum of a settlement's money lines for one line code or one entity.")
@@ -535,14 +557,13 @@ class ApprovalStep:
     row: strawberry.Private[models.ApprovalStep]
 
     seq = column("seq", int, "Its place in the run's chain: 1, 2, …")
-    level = column("level", str, "county, prefecture or province.")
+    level = column("level", ApprovalLevel, "The level that acted.")
 
     @strawberry.field(description="The level in Chinese (县, 市州, 省).")
     def level_zh(self) -> str:
         return approval.LEVEL_ZH.get(self.row.level, self.row.level)
 
-    action = column("action", str, "approve, accept (the last level's approval: it closes the period), send_back "
-                                   "or reopen.")
+    action = column("action", ApprovalAction, "What it did.")
     actor = column("actor", str, "Who acted: the token holder or user.")
     at = column("at", datetime, "When (UTC).")
     reason = column("reason", str, "Why: required to send back or reopen; empty when none was given.")
@@ -564,14 +585,12 @@ class SettlementRun(Node):
     policy = column("policy", str, "The policy's code.")
     component = column("component", str, "The component's code.")
     period = column("period", Period, 'The period settled.')
-    @strawberry.field(description="Where it stands in the chain: draft, approved (by the county, and on its way "
-                                  "up), accepted (by the last level: the period is closed), sent_back (with a "
-                                  "reason) or reopened (an accepted period opened again).")
-    async def status(self, info: Info) -> str:
+    @strawberry.field(description="Where it stands in the chain.")
+    async def status(self, info: Info) -> RunStatus:
         return (await ctx(info).loader("chain").load(self.row.id)).status
 
-    @strawberry.field(description="The level whose action it awaits (county, prefecture, province); null once accepted.")
-    async def stage(self, info: Info) -> Optional[str]:
+    @strawberry.field(description="The level whose action it awaits; null once accepted.")
+    async def stage(self, info: Info) -> Optional[ApprovalLevel]:
         return (await ctx(info).loader("chain").load(self.row.id)).stage
 
     @strawberry.field(description="Whether the database refuses any change to it: from the county's approval on.")
@@ -589,13 +608,13 @@ class SettlementRun(Node):
         return [ApprovalStep(row=s) for s in (await ctx(info).loader("chain").load(self.row.id)).steps]
 
     @strawberry.field(description="The levels it goes up, lowest first.")
-    async def levels(self, info: Info) -> list[str]:
+    async def levels(self, info: Info) -> list[ApprovalLevel]:
         return list((await ctx(info).loader("chain").load(self.row.id)).levels)
 
-    @strawberry.field(description="What the asking token may do with it now: approve or accept "
-                                  "(approveSettlement), send_back (sendBackSettlement), reopen (reopenPeriod). "
+    @strawberry.field(description="What the asking token may do with it now: APPROVE or ACCEPT "
+                                  "(approveSettlement), SEND_BACK (sendBackSettlement), REOPEN (reopenPeriod). "
                                   "Empty for a token that may do nothing.")
-    async def next_actions(self, info: Info) -> list[str]:
+    async def next_actions(self, info: Info) -> list[ApprovalAction]:
         c = ctx(info)
         if not c.viewer.may_act(self.row.county_id):
             return []
@@ -633,7 +652,8 @@ class SettlementRun(Node):
     @strawberry.field(description="The lines, optionally of one entity or one line code (an institution's token: "
                                   "its own lines only).")
     def lines(self, info: Info, entity: Optional[str] = None, code: Optional[str] = None,
-              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None) -> Connection[SettlementLine]:
+              first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
+              before: Optional[str] = None) -> Connection[SettlementLine]:
         L = models.SettlementLine
         stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, L.trace).where(L.run_id == self.row.id)
         own = ctx(info).viewer.entity
@@ -643,17 +663,25 @@ class SettlementRun(Node):
             stmt = stmt.where(L.entity == entity)
         if code:
             stmt = stmt.where(L.code == code)
-        return paginate(ctx(info).session, stmt, (L.seq,), first, after, lambda row: SettlementLine.of(row))
+        return paginate(ctx(info).session, stmt, (L.seq,), page_of(info, first, after, last, before),
+                        lambda row: SettlementLine.of(row))
 
-    @strawberry.field(description="Money by line code, over all entities (an institution's token: over its own lines).")
-    async def totals_by_code(self, info: Info) -> list[Total]:
-        return totals(await own_lines(info, self.row.id), lambda l: l.code)
+    @strawberry.field(description="Money by line code, over all entities (an institution's token: over its own "
+                                  "lines), by code.")
+    async def totals_by_code(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                             last: Optional[int] = None, before: Optional[str] = None) -> Connection[Total]:
+        page = page_of(info, first, after, last, before)
+        return totals(await own_lines(info, self.row.id), lambda l: l.code, page)
 
-    @strawberry.field(description="Money by entity, over the lines given (default: every line ending in `paid`).")
-    async def totals_by_entity(self, info: Info, codes: Optional[list[str]] = None) -> list[Total]:
+    @strawberry.field(description="Money by entity, over the lines given (default: every line ending in `paid`), "
+                                  "by entity.")
+    async def totals_by_entity(self, info: Info, codes: Optional[list[str]] = None,
+                               first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                               last: Optional[int] = None, before: Optional[str] = None) -> Connection[Total]:
+        page = page_of(info, first, after, last, before)
         lines = await own_lines(info, self.row.id)
         pick = (lambda l: l.code in codes) if codes else (lambda l: l.code.split(".")[-1] == "paid")
-        return totals([l for l in lines if pick(l)], lambda l: l.entity)
+        return totals([l for l in lines if pick(l)], lambda l: l.entity, page)
 
 
 async def own_lines(info: Info, run_id: int) -> list:
@@ -663,12 +691,12 @@ async def own_lines(info: Info, run_id: int) -> list:
     return lines if c.viewer.entity is None else [l for l in lines if l.entity == c.viewer.entity]
 
 
-def totals(lines, key) -> list[Total]:
+def totals(lines, key, page: Page) -> Connection[Total]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for l in lines:
         if l.amount is not None:
             sums[key(l)] += l.amount
-    return [Total(key=k, amount=v) for k, v in sorted(sums.items())]
+    return paginate_list([Total(key=k, amount=v) for k, v in sums.items()], lambda t: (t.key,), page)
 
 
 @strawberry.type(description="One entry of the audit trail (操作记录): who did what, when. Append-only.")
@@ -677,9 +705,7 @@ class AuditEvent(Node):
 
     at = column("at", datetime, 'When it happened (UTC).')
     actor = column("actor", str, "The token holder or user that acted.")
-    action = column("action", str, "import, parameter_override, settlement_run, settlement_current (a run made "
-                                  "current again), settlement_approve, settlement_accept, settlement_send_back, "
-                                  "period_reopen, approval_levels, token_create or token_revoke.")
+    action = column("action", AuditAction, "What was done.")
 
     @strawberry.field(description='The county concerned; null for a change of no one county.')
     async def county(self, info: Info) -> Optional[County]:

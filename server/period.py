@@ -9,13 +9,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+KINDS = ("year", "half", "quarter", "month")
+"""The kinds of period, longest first."""
+
 _FORMS = re.compile(r"^(\d{4})(?:(H)([12])|(Q)([1-4])|-(0[1-9]|1[0-2]))?$")
 
 
 @dataclass(frozen=True, order=True)
 class Period:
     year: int
-    kind: str  # "year" | "half" | "quarter" | "month"
+    kind: str  # one of KINDS
     index: int = 0  # 1-based within the year; 0 for a year
 
     @classmethod

@@ -30,6 +30,15 @@ TEAM_ROLES = ("gp", "nurse", "public_health", "cdc", "specialist", "other")
 """The roles of a family-doctor team (家庭医生团队): general practitioner, nurse, public-health
 worker, CDC doctor, county-hospital specialist, and any other member (the "X" of 3+1+1+X)."""
 
+ENTITY_KINDS = ("unit", "institution", "community", "county")
+"""What an indicator's values are kept for."""
+
+DIRECTIONS = ("higher", "lower")
+"""Which way an indicator's values are better."""
+
+SEVERITIES = ("info", "warning", "error")
+"""How serious a settlement's finding (a `Flag`) is."""
+
 POINTS_EVENTS = ("earn", "redeem", "filial")
 """What a health-points event does: points earned by an activity, spent on an item, or spent by a
 child on an item for a parent (孝心积分)."""
@@ -121,6 +130,8 @@ class Outcome:
         self.pools.append(Pool(name, total, tuple(parts)))
 
     def flag(self, entity: str, code: str, message: str, severity: str = "warning") -> None:
+        if severity not in SEVERITIES:
+            raise ValueError(f"{entity} {code}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
         self.flags.append(Flag(entity, code, message, severity))
 
     def value(self, entity: str, code: str) -> Decimal:
@@ -142,9 +153,9 @@ class IndicatorDef:
     name_zh: str
     name_en: str
     unit: str  # "ratio", "score", "yuan", "count", "event", ...
-    entity: str = "unit"  # "unit", "institution", "community", "county"
+    entity: str = "unit"  # one of ENTITY_KINDS
     period: str = "year"  # the period kind values are stored for: "year", "quarter", "month"
-    direction: Optional[str] = None  # "higher" or "lower" is better
+    direction: Optional[str] = None  # one of DIRECTIONS, or not stated
     benchmark: Optional[Decimal] = None
     per_capita: bool = False
     reference: str = ""

@@ -46,25 +46,32 @@ def codes(result):
 
 
 def test_anonymous_callers_see_only_the_public_catalogues(api):
-    d = data(api("{ indicators(first: 500) { totalCount nodes { code } } policies { code } counties { totalCount } }"))
-    assert "performance_score" in [n["code"] for n in d["indicators"]["nodes"]]
-    assert "haiyan" in [p["code"] for p in d["policies"]]
-    assert d["counties"]["totalCount"] == 0
+    r = api("{ indicators(first: 500) { totalCount nodes { code } } policies { code } counties { totalCount } }")
+    assert "performance_score" in [n["code"] for n in r["data"]["indicators"]["nodes"]]
+    assert "haiyan" in [p["code"] for p in r["data"]["policies"]]
+    # county data tells a signed-out screen to sign in, rather than answering an empty list
+    assert r["data"]["counties"] is None and codes(r) == ["UNAUTHENTICATED"]
+    assert r["errors"][0]["path"] == ["counties"]
     assert codes(api('{ county(code: "haiyan") { code } }')) == ["UNAUTHENTICATED"]
+    for field in ('provinces { totalCount }', 'prefectures { totalCount }', 'units { totalCount }',
+                  'institutions { totalCount }', 'settlements { totalCount }', 'pendingApprovals { totalCount }',
+                  'compareCounties(indicator: "visits_total", period: "2024") { totalCount }'):
+        assert codes(api("{ %s }" % field)) == ["UNAUTHENTICATED"], field
 
 
 def test_drill_down_province_to_institution(api):
-    d = data(api("""{ provinces(first: 5) { nodes { code counties(first: 10) { nodes { code communities { code lead { code kindZh } }
+    d = data(api("""{ provinces(first: 5) { nodes { code counties(first: 10) { nodes { code communities { code lead { code kind kindZh } }
         units(first: 20) { totalCount nodes { code team { role roleZh institution { code tier community { code } } }
         populations { group count } } } } } } } }""", as_="supervisor"))
     provinces = {p["code"]: p for p in d["provinces"]["nodes"]}
     assert set(provinces) == {"anhui", "zhejiang"}
     other = provinces["anhui"]["counties"]["nodes"][0]
-    assert other["communities"] == [{"code": "north", "lead": {"code": "H1", "kindZh": "县级医院"}}]
+    assert other["communities"] == [{"code": "north", "lead": {"code": "H1", "kind": "COUNTY_HOSPITAL", "kindZh": "县级医院"}}]
     u1 = other["units"]["nodes"][0]
     assert u1["code"] == "U01" and u1["populations"] == [{"group": "residents", "count": 600}]
     assert [(m["role"], m["roleZh"], m["institution"]["code"]) for m in u1["team"]] == [
-        ("unit_head", "单元长", "T1"), ("instructor", "指导员", "H1"), ("village_doctor", "村医", "V1")]
+        ("UNIT_HEAD", "单元长", "T1"), ("INSTRUCTOR", "指导员", "H1"), ("VILLAGE_DOCTOR", "村医", "V1")]
+    assert u1["team"][0]["institution"]["tier"] == "TOWNSHIP"
 
 
 def test_drill_down_costs_the_same_number_of_queries_for_more_rows(api):
@@ -112,7 +119,7 @@ def test_pages_of_a_newest_first_list_do_not_shift_while_a_client_pages(api):
 
 
 def test_filters_and_order(api):
-    d = data(api("""{ institutions(county: "other", tier: "village", order: CODE_DESC) { nodes { code } }
+    d = data(api("""{ institutions(county: "other", tier: VILLAGE, order: CODE_DESC) { nodes { code } }
         units(county: "other", community: "north") { totalCount } }""", as_="supervisor"))
     assert [n["code"] for n in d["institutions"]["nodes"]] == ["V2", "V1"]
     assert d["units"]["totalCount"] == 2
@@ -121,38 +128,54 @@ def test_filters_and_order(api):
 def test_indicator_values_with_attainment_and_county_comparison(api):
     d = data(api("""{ indicatorValues(county: "other", indicator: "visits_total") { nodes { entity value
         attainment { target meetsTarget } } }
-        compareCounties(indicator: "visits_total", period: "2024") { county { code } value entities population
-        perCapita attainment { target meetsTarget } } }""", as_="supervisor"))
+        compareCounties(indicator: "visits_total", period: "2024") { totalCount nodes { county { code } value
+        entities population perCapita attainment { target meetsTarget } } } }""", as_="supervisor"))
     assert [(n["entity"], n["value"]) for n in d["indicatorValues"]["nodes"]] == [("U01", "900"), ("U02", "700")]
-    comp = {c["county"]["code"]: c for c in d["compareCounties"]}
+    assert d["compareCounties"]["totalCount"] == 2
+    comp = {c["county"]["code"]: c for c in d["compareCounties"]["nodes"]}
     assert comp["other"]["value"] == "1600" and comp["other"]["entities"] == 2
     assert comp["other"]["perCapita"] == "1.6" and comp["other"]["attainment"]["meetsTarget"] is True
     assert comp["haiyan"]["perCapita"] == "0.125" and comp["haiyan"]["attainment"]["meetsTarget"] is False
 
 
-RUN = """mutation($o: JSON) { runSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
-    period: "2024", parameterOverrides: $o) { id status inputHash supersedes { id }
-    lines(entity: "B") { nodes { code value amount trace } } totalsByCode { key amount } } }"""
+RUN = """mutation($o: JSON) { runSettlement(input: {county: "haiyan", policy: "haiyan", component: "work_equivalent",
+    period: "2024", parameterOverrides: $o}) { run { id status current inputHash supersedes { id }
+    lines(entity: "B") { nodes { code value amount trace } } totalsByCode { nodes { key amount } } }
+    previousRun { id current } county { code } } }"""
+
+
+def settled(result) -> dict:
+    return data(result)["runSettlement"]["run"]
 
 
 def test_run_approve_and_supersede(api):
-    first = data(api(RUN, as_="haiyan"))["runSettlement"]
+    answer = data(api(RUN, as_="haiyan"))["runSettlement"]
+    first = answer["run"]
+    assert answer["previousRun"] is None and answer["county"] == {"code": "haiyan"}
     paid = {n["code"]: n for n in first["lines"]["nodes"]}["paid"]
     assert paid["amount"] == "2222.22" and paid["trace"]["formula"].startswith("paid =")
-    assert data(api(RUN, as_="haiyan"))["runSettlement"]["id"] == first["id"]  # same inputs, same run
-    approved = data(api('mutation { approveSettlement(id: "%s") { status approvedBy } }' % first["id"], as_="haiyan"))
-    assert approved["approveSettlement"] == {"status": "approved", "approvedBy": "haiyan team"}
-    second = data(api(RUN, {"o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))["runSettlement"]
-    assert second["supersedes"] == {"id": first["id"]} and second["id"] != first["id"]
+    again = data(api(RUN, as_="haiyan"))["runSettlement"]
+    assert again["run"]["id"] == first["id"] and again["previousRun"] is None  # same inputs, same run
+    approved = data(api('mutation($id: ID!) { approveSettlement(input: {id: $id}) { run { status approvedBy } '
+                        'county { code } } }', {"id": first["id"]}, as_="haiyan"))
+    assert approved["approveSettlement"] == {"run": {"status": "APPROVED", "approvedBy": "haiyan team"},
+                                             "county": {"code": "haiyan"}}
+    answer = data(api(RUN, {"o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))["runSettlement"]
+    second = answer["run"]
+    assert second["supersedes"] == {"id": first["id"]} and second["id"] != first["id"] and second["current"]
+    # the run no longer current comes back too, so a client cache updates itself
+    assert answer["previousRun"] == {"id": first["id"], "current": False}
     runs = data(api('{ settlements(county: "haiyan") { totalCount nodes { id status } } }', as_="supervisor"))
-    assert runs["settlements"]["nodes"] == [{"id": second["id"], "status": "draft"},
-                                            {"id": first["id"], "status": "approved"}]
+    assert runs["settlements"]["nodes"] == [{"id": second["id"], "status": "DRAFT"},
+                                            {"id": first["id"], "status": "APPROVED"}]
+    only = data(api('{ settlements(county: "haiyan", status: APPROVED) { nodes { id } } }', as_="supervisor"))
+    assert only["settlements"]["nodes"] == [{"id": first["id"]}]
 
 
 def test_only_the_latest_run_can_be_approved(api):
-    first = data(api(RUN, as_="haiyan"))["runSettlement"]
+    first = settled(api(RUN, as_="haiyan"))
     data(api(RUN, {"o": {"risk_fund_rate": "0.2"}}, as_="haiyan"))
-    r = api('mutation { approveSettlement(id: "%s") { status } }' % first["id"], as_="haiyan")
+    r = api('mutation { approveSettlement(input: {id: "%s"}) { run { status } } }' % first["id"], as_="haiyan")
     assert codes(r) == ["CONFLICT"]
 
 
@@ -166,10 +189,12 @@ def test_bad_settlement_input_names_the_field(api):
 
 def test_parameter_override_then_simulation(api):
     data(api(RUN, as_="haiyan"))
-    set_ = data(api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan",
+    set_ = data(api("""mutation { setParameterOverride(input: {county: "haiyan", policy: "haiyan",
         component: "work_equivalent", name: "floor_rate", effective: "2024-01-01", value: "0.5",
-        reference: "county decision 2024-3") { name value createdBy } }""", as_="haiyan"))
-    assert set_["setParameterOverride"] == {"name": "floor_rate", "value": "0.5", "createdBy": "haiyan team"}
+        reference: "county decision 2024-3"}) { override { name value createdBy } county { code } } }""",
+                    as_="haiyan"))
+    assert set_["setParameterOverride"] == {"override": {"name": "floor_rate", "value": "0.5",
+                                                         "createdBy": "haiyan team"}, "county": {"code": "haiyan"}}
     params = data(api("""{ policies(county: "haiyan") { components { parameters(period: "2024", county: "haiyan") } } }""",
                       as_="haiyan"))["policies"][0]["components"][0]["parameters"]
     assert params["values"]["floor_rate"] == "0.5" and params["sources"]["floor_rate"] == "county override"
@@ -185,14 +210,14 @@ def test_parameter_override_then_simulation(api):
 
 
 def test_unknown_parameter_override_is_refused(api):
-    r = api("""mutation { setParameterOverride(county: "haiyan", policy: "haiyan", component: "work_equivalent",
-        name: "flor_rate", effective: "2024-01-01", value: "0.5") { name } }""", as_="haiyan")
+    r = api("""mutation { setParameterOverride(input: {county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        name: "flor_rate", effective: "2024-01-01", value: "0.5"}) { override { name } } }""", as_="haiyan")
     assert codes(r) == ["BAD_INPUT"] and "has no parameter 'flor_rate'" in r["errors"][0]["message"]
 
 
 def test_a_county_token_cannot_reach_another_county_by_any_path(api):
-    other_run = data(api("""mutation { runSettlement(county: "haiyan", policy: "haiyan",
-        component: "work_equivalent", period: "2024") { id } }""", as_="haiyan"))["runSettlement"]["id"]
+    other_run = settled(api("""mutation { runSettlement(input: {county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024"}) { run { id } } }""", as_="haiyan"))["id"]
     as_other = lambda q: api(q, as_="other")  # noqa: E731
     assert codes(as_other('{ county(code: "haiyan") { code } }')) == ["NOT_FOUND"]
     assert codes(as_other('{ units(county: "haiyan") { totalCount } }')) == ["NOT_FOUND"]
@@ -204,24 +229,27 @@ def test_a_county_token_cannot_reach_another_county_by_any_path(api):
         component: "work_equivalent", period: "2024") { entities { entity } } }""")) == ["NOT_FOUND"]
     assert codes(as_other("""{ policies { components { parameters(period: "2024", county: "haiyan") } } }""")) \
         == ["NOT_FOUND"]
-    assert codes(as_other("""mutation { runSettlement(county: "haiyan", policy: "haiyan",
-        component: "work_equivalent", period: "2024") { id } }""")) == ["NOT_FOUND"]
-    assert codes(as_other('mutation { approveSettlement(id: "%s") { id } }' % other_run)) == ["NOT_FOUND"]
+    assert codes(as_other("""mutation { runSettlement(input: {county: "haiyan", policy: "haiyan",
+        component: "work_equivalent", period: "2024"}) { run { id } } }""")) == ["NOT_FOUND"]
+    assert codes(as_other('mutation { approveSettlement(input: {id: "%s"}) { run { id } } }' % other_run)) \
+        == ["NOT_FOUND"]
     d = data(as_other("""{ units { nodes { code county { code } } } institutions { nodes { code } }
         counties { nodes { code } } provinces { nodes { code counties { nodes { code } } } }
-        settlements { totalCount } compareCounties(indicator: "visits_total", period: "2024") { county { code } }
-        indicators(search: "visits") { nodes { targets { year } } } }"""))
+        settlements { totalCount } compareCounties(indicator: "visits_total", period: "2024") { nodes { county { code } } }
+        indicators(search: "visits") { nodes { targets { nodes { year county { code } } } } } }"""))
     assert {u["county"]["code"] for u in d["units"]["nodes"]} == {"other"}
     assert {n["code"] for n in d["institutions"]["nodes"]} == {"H1", "T1", "V1", "V2"}
     assert d["counties"]["nodes"] == [{"code": "other"}]
     assert d["provinces"]["nodes"] == [{"code": "anhui", "counties": {"nodes": [{"code": "other"}]}}]
     assert d["settlements"]["totalCount"] == 0
-    assert d["compareCounties"] == [{"county": {"code": "other"}}]
+    assert d["compareCounties"]["nodes"] == [{"county": {"code": "other"}}]
+    assert {t["county"]["code"] for n in d["indicators"]["nodes"] for t in n["targets"]["nodes"] if t["county"]} \
+        <= {"other"}
 
 
 def test_supervisors_read_but_do_not_write(api):
-    r = api("""mutation { runSettlement(county: "haiyan", policy: "haiyan", component: "work_equivalent",
-        period: "2024") { id } }""", as_="supervisor")
+    r = api("""mutation { runSettlement(input: {county: "haiyan", policy: "haiyan", component: "work_equivalent",
+        period: "2024"}) { run { id } } }""", as_="supervisor")
     assert codes(r) == ["FORBIDDEN"]
 
 
@@ -270,12 +298,14 @@ def test_sql_looking_strings_are_data(api):
 
 
 def test_audit_trail_over_graphql(api):
-    run = data(api(RUN, as_="haiyan"))["runSettlement"]["id"]
-    data(api('mutation { approveSettlement(id: "%s") { status } }' % run, as_="haiyan"))
+    run = settled(api(RUN, as_="haiyan"))["id"]
+    data(api('mutation { approveSettlement(input: {id: "%s"}) { run { status } } }' % run, as_="haiyan"))
     q = "{ auditEvents { nodes { action actor subject county { code } } } }"
     own = [(e["action"], e["actor"], e["subject"]) for e in data(api(q, as_="haiyan"))["auditEvents"]["nodes"]]
-    assert own[:2] == [("settlement_approve", "haiyan team", f"run {run}"),
-                       ("settlement_run", "haiyan team", f"run {run}")]
+    assert own[:2] == [("SETTLEMENT_APPROVE", "haiyan team", f"run {run}"),
+                       ("SETTLEMENT_RUN", "haiyan team", f"run {run}")]
+    approvals = data(api("{ auditEvents(action: SETTLEMENT_APPROVE) { nodes { subject } } }", as_="haiyan"))
+    assert approvals["auditEvents"]["nodes"] == [{"subject": f"run {run}"}]
     assert all(e["county"]["code"] == "other" for e in data(api(q, as_="other"))["auditEvents"]["nodes"])
     everyone = data(api(q, as_="supervisor"))["auditEvents"]["nodes"]
     assert {e["county"]["code"] for e in everyone if e["county"]} == {"haiyan", "other"}
@@ -296,7 +326,7 @@ def test_every_entity_has_a_global_id_that_node_refetches(api):
                        '{ code } ... on Unit { code } ... on Province { code } ... on Indicator { code } } }',
                        {"id": id_}, as_="supervisor"))["node"]
         assert got == {"__typename": kind, "id": id_, "code": code}
-    run = data(api(RUN, as_="haiyan"))["runSettlement"]["id"]
+    run = settled(api(RUN, as_="haiyan"))["id"]
     assert data(api('query($id: ID!) { node(id: $id) { id ... on SettlementRun { policy } } }', {"id": run},
                     as_="haiyan"))["node"] == {"id": run, "policy": "haiyan"}
     assert codes(api('query($id: ID!) { node(id: $id) { id } }', {"id": county["id"]}, as_="haiyan")) == ["NOT_FOUND"]

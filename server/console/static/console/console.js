@@ -181,13 +181,22 @@
     return fixed(hundredfold, places === undefined ? 2 : places) + ' %';
   }
 
+  /** A value of a GraphQL enum as the code keeps it: "SENT_BACK" → "sent_back",
+      "YUAN_PER_EQUIVALENT" → "yuan/equivalent" (an enum names each stored value in upper case);
+      a text that is no enum's (an indicator's unit) passes as it is. */
+  function stored(v) {
+    return typeof v === 'string' && /^[A-Z][A-Z0-9_]*$/.test(v) ? v.toLowerCase().replace('_per_', '/') : v;
+  }
+
   /** A figure as people read it, by its unit: ratios as percentages, others with separators. */
   function figure(value, unit) {
     if (value === null || value === undefined) return '—';
+    unit = stored(unit);
     return unit === 'ratio' || unit === 'share' ? percent(value) : grouped(value);
   }
 
   function unitLabel(unit) {
+    unit = stored(unit);
     const key = 'unit.' + unit;
     return words[key] !== undefined ? words[key] : (unit || '');
   }
@@ -199,6 +208,7 @@
   }
 
   function badge(status) {
+    status = stored(status);
     return h('span', { class: 'badge ' + status }, t('status.' + status));
   }
 
@@ -366,7 +376,7 @@
   });
 
   window.countypay = {
-    t, name, h, gql, all, lines, names, fixed, sum, divide, grouped, percent, figure, unitLabel, notice, badge, card,
+    t, name, h, gql, all, lines, names, fixed, sum, divide, grouped, percent, figure, unitLabel, stored, notice, badge, card,
     table, sortBy, chart, point, explain, charts, start, section, palette, lang, args, ApiError,
   };
 })();

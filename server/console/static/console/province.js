@@ -5,14 +5,20 @@ countypay.start(async (main) => {
   const { t, h } = cp;
   main.append(h('h1', null, t('province.title')), h('p', { class: 'sub' }, t('province.sub')));
 
-  const d = await cp.gql(`{
-    counties(first: 1000) { nodes { code nameZh nameEn population province { code nameZh nameEn }
-      communities { code } units(first: 0) { totalCount } institutions(first: 0) { totalCount } } }
-    policies { code nameZh nameEn components { code nameZh nameEn } indicators { code } }
-    indicators(first: 1000) { nodes { code nameZh nameEn unit perCapita direction periodKind } } }`);
-  const counties = d.counties.nodes;
+  let d;
+  try {
+    d = await cp.gql(`{
+      counties(first: 1000) { nodes { code nameZh nameEn population province { code nameZh nameEn }
+        communities { code } units(first: 0) { totalCount } institutions(first: 0) { totalCount } } }
+      policies { code nameZh nameEn components { code nameZh nameEn } indicators { code } }
+      indicators(first: 1000) { nodes { code nameZh nameEn unit perCapita direction periodKind } } }`);
+  } catch (e) {
+    if (e.code !== 'UNAUTHENTICATED') throw e;
+    d = null;  // signed out: the API asks for a token before it shows any county
+  }
+  const counties = d ? d.counties.nodes : [];
   const components = new Map();
-  d.policies.forEach((p) => p.components.forEach((c) => components.set(p.code + '.' + c.code, c)));
+  if (d) d.policies.forEach((p) => p.components.forEach((c) => components.set(p.code + '.' + c.code, c)));
 
   if (!counties.length) {
     main.append(cp.notice(t('province.none')), h('p', null, h('a', { href: '/signin' }, t('sign_in'))));
@@ -109,9 +115,11 @@ countypay.start(async (main) => {
     out.replaceChildren(h('p', { class: 'loading' }, t('loading')));
     let rows;
     try {
-      rows = (await cp.gql(`query($i: String!, $p: Period!) { compareCounties(indicator: $i, period: $p) {
-        county { code nameZh nameEn } value entities population perCapita
-        attainment { benchmark target meetsBenchmark meetsTarget } } }`, { i: code, p: periodInput.value })).compareCounties;
+      rows = await cp.all(async (after) => (await cp.gql(`query($i: String!, $p: Period!, $after: String) {
+        compareCounties(indicator: $i, period: $p, first: 1000, after: $after) { pageInfo { hasNextPage endCursor }
+          nodes { county { code nameZh nameEn } value entities population perCapita
+            attainment { benchmark target meetsBenchmark meetsTarget } } } }`,
+      { i: code, p: periodInput.value, after })).compareCounties);
     } catch (e) {
       out.replaceChildren(cp.notice(e.message, 'error'));
       return;
@@ -119,7 +127,7 @@ countypay.start(async (main) => {
     const shown = (r) => (ind.perCapita ? r.perCapita : r.value);
     const unit = ind.perCapita ? t('province.per_head', cp.unitLabel(ind.unit)) : cp.unitLabel(ind.unit);
     out.replaceChildren(h('p', { class: 'sub' }, cp.name(ind), ' · ', periodInput.value, ' · ', unit,
-      ind.direction ? ' · ' + t('direction.' + ind.direction) : ''));
+      ind.direction ? ' · ' + t('direction.' + cp.stored(ind.direction)) : ''));
     const valued = rows.filter((r) => shown(r) !== null);
     if (!valued.length) {
       out.append(cp.notice(t('province.no_values')));

@@ -6,10 +6,11 @@ countypay.start(async (main, args) => {
   const d = await cp.gql(`query($id: ID!) {
     settlement(id: $id) { id county { code nameZh nameEn } policy component period status parameterVersion
       parameters parameterSources inputHash createdAt createdBy approvedAt approvedBy supersedes { id }
-      flags { entity code message severity } totalsByCode { key amount } lines(first: 0) { totalCount } }
+      flags { entity code message severity } totalsByCode(first: 1000) { nodes { key amount } } lines(first: 0) { totalCount } }
     policies { code nameZh nameEn components { code nameZh nameEn lines { entity code description } } } }`,
   { id: args.id });
   const run = d.settlement;
+  const totals = run.totalsByCode.nodes;
   const policy = d.policies.find((p) => p.code === run.policy);
   const component = policy && policy.components.find((c) => c.code === run.component);
   const county = run.county.code;
@@ -39,7 +40,7 @@ countypay.start(async (main, args) => {
   if (run.flags.length) {
     main.append(h('section', null, h('h2', null, t('flags') + ' (' + run.flags.length + ')'),
       cp.table([
-        { label: t('severity'), value: (f) => h('span', { class: 'badge ' + f.severity }, t('severity.' + f.severity)) },
+        { label: t('severity'), value: (f) => h('span', { class: 'badge ' + cp.stored(f.severity) }, t('severity.' + cp.stored(f.severity))) },
         { label: t('entity'), value: (f) => label(f.entity) },
         { label: t('code'), value: (f) => h('code', null, f.code) },
         { label: t('message'), wrap: true, value: (f) => f.message },
@@ -50,17 +51,17 @@ countypay.start(async (main, args) => {
   main.append(chartBox);
   await cp.charts.draw(chartBox, component ? component.lines.map((l) => l.code) : [], { run, county, component });
 
-  if (run.totalsByCode.length) {
+  if (totals.length) {
     main.append(h('section', null, h('h2', null, t('settlement.totals')), cp.table([
       { label: t('code'), value: (x) => h('code', null, x.key), sort: (x) => x.key },
       { label: t('amount'), num: true, value: (x) => cp.grouped(x.amount), sort: (x) => Number(x.amount) },
-    ], run.totalsByCode, { sortable: true })));
+    ], totals, { sortable: true })));
   }
 
   // ---- lines, filtered and paged
 
   const specs = component ? component.lines : [];
-  const codes = [...new Set([...run.totalsByCode.map((x) => x.key), ...specs.map((s) => s.code).filter((c) => !/[<…]/.test(c))])].sort();
+  const codes = [...new Set([...totals.map((x) => x.key), ...specs.map((s) => s.code).filter((c) => !/[<…]/.test(c))])].sort();
   const entityIn = h('input', { name: 'entity', list: 'entities', size: 14, placeholder: t('settlement.any') });
   const codeIn = h('input', { name: 'code', list: 'codes', size: 28, placeholder: t('settlement.any') });
   const linesForm = h('form', { class: 'controls' },

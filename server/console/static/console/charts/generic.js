@@ -13,7 +13,7 @@ countypay.charts.register({
     if (own.length) {
       box.append(h('h3', null, t('chart.county_lines')), h('div', { class: 'cards' },
         own.slice(0, 8).map((l) => cp.card(l.code, cp.figure(l.value, l.unit),
-          l.unit === 'ratio' || l.unit === 'share' ? '' : cp.unitLabel(l.unit)))));
+          cp.stored(l.unit) === 'ratio' ? '' : cp.unitLabel(l.unit)))));
       if (own.length > 8) {
         box.append(cp.table([
           { label: t('code'), value: (l) => h('code', null, l.code) },
