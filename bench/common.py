@@ -57,10 +57,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process now, from /proc."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process now, from /proc (`VmHWM`: its peak since it started its
+    program; getrusage's peak would also count the parent it was forked from)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -102,27 +103,42 @@ def ensure_province(db: str, counties: int, args) -> None:
         synthesize(counties, args.units, args.institutions, args.months, args.seed, db)
 
 
-def settle_counties(db: str, counties: list[str], keep: bool = False) -> int:
-    """Settle and store every 2024 component of the given synthetic counties, a transaction
-    each; returns the number of runs. Unless `keep`, each transaction is rolled back: a stored
-    run would be found and returned by the next repetition instead of computed and written."""
+_engines: dict = {}
+
+
+def engine_of(db: str):
+    """One engine per process and database (a worker process settles many counties)."""
+    from countypay.store import open_store
+
+    if db not in _engines:
+        _engines[db] = open_store(db, migrate=False)
+    return _engines[db]
+
+
+def settle_county(db: str, county: str, keep: bool = False) -> tuple[list[int], int]:
+    """Settle every 2024 component of a county as a settlement job does (jobs.settle_one: all
+    its components in one transaction, its facts read once); returns the run ids and the lines
+    written. Unless `keep`, the transaction is rolled back: a stored run would be found and
+    returned by the next repetition instead of computed and written."""
     from sqlmodel import Session
 
-    from countypay.settle import settle
-    from countypay.store import open_store
-    from countypay.synth import components
+    from countypay import jobs
+    from countypay.models import SettleJobCounty
+    from countypay.settle import county_by_code
 
-    engine = open_store(db, migrate=False)
-    wanted = set(counties)
-    n = 0
-    for county, policy, component in components(int(max(counties)[1:])):
-        if county in wanted:
-            with Session(engine) as session:
-                settle(session, county, policy, component, "2024", user="bench")
-                if keep:
-                    session.commit()
-                else:
-                    session.flush()  # written, then rolled back as the session closes
-            n += 1
-    engine.dispose()
-    return n
+    with Session(engine_of(db)) as session:
+        row = SettleJobCounty(county=county, settles=jobs.plan(session, county_by_code(session, county)))
+        jobs.settle_one(session, row, "2024", "bench")
+        if row.state != "done":
+            raise RuntimeError(f"{county}: {row.error}")
+        if keep:
+            session.commit()
+        else:
+            session.flush()  # written, then rolled back as the session closes
+        return row.runs, row.lines
+
+
+def settle_counties(db: str, counties: list[str], keep: bool = False) -> int:
+    """Settle the given synthetic counties one after the other (see settle_county); returns the
+    number of runs."""
+    return sum(len(settle_county(db, county, keep)[0]) for county in counties)

@@ -5,11 +5,14 @@ simulation all come through `compute`, so the checks here hold for all of them.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
-from .canonical import digest
+from pydantic import BaseModel
+
+from .canonical import digest, dumps
 from .errors import validate
 from .money import check_balance
 from .params import Resolved, resolve
@@ -27,9 +30,26 @@ class Computation:
     outcome: Outcome
 
     @cached_property
+    def input_parts(self) -> Optional[dict[str, str]]:
+        """Each top-level input (`institutions`, `fund`, …) as canonical JSON, written once: the
+        run's input hash and its per-input digests are both taken from these."""
+        inputs = self.inputs.model_dump(exclude_none=True) if isinstance(self.inputs, BaseModel) else self.inputs
+        return {str(k): dumps(v) for k, v in inputs.items()} if isinstance(inputs, Mapping) else None
+
+    @cached_property
     def input_hash(self) -> str:
-        return digest({"policy": self.policy.code, "component": self.component.code,
-                       "period": str(self.period), "inputs": self.inputs})
+        """SHA-256 of the canonical JSON of {component, inputs, period, policy}, joined from the
+        inputs' parts byte for byte as `dumps` writes the whole, so a run stored before keeps its hash."""
+        key = {"policy": self.policy.code, "component": self.component.code, "period": str(self.period)}
+        if self.input_parts is None:
+            return digest({**key, "inputs": self.inputs})
+        parts = {k: dumps(v) for k, v in key.items()} | {"inputs": joined(self.input_parts)}
+        return hashlib.sha256(joined(parts).encode()).hexdigest()
+
+
+def joined(parts: Mapping[str, str]) -> str:
+    """A JSON object of values already written as canonical JSON, keys sorted as `dumps` sorts them."""
+    return "{" + ",".join(f"{dumps(k)}:{parts[k]}" for k in sorted(parts)) + "}"
 
 
 def check(outcome: Outcome) -> None:

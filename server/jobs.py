@@ -18,6 +18,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from .errors import InputError
@@ -25,9 +26,15 @@ from .host import registry
 from .models import County, SettlementLine, SettlementRun, SettleJob, SettleJobCounty, now
 from .period import Period
 from .settle import NotFound, settle
-from .synth import components as synthetic_components
 
 Done = Callable[[SettleJobCounty], None]
+
+COUNTY_STATES = ("pending", "done", "failed")
+"""A county of a job: pending until a worker commits it, then done (its runs stored) or failed
+(the reason kept, nothing stored)."""
+JOB_STATES = ("queued", "running", "done", "failed")
+"""A job: queued (no county finished), running (some finished, some pending), done (every county
+settled) or failed (none pending, at least one failed)."""
 
 
 def plan(session: Session, county: County) -> list[list[str]]:
@@ -38,7 +45,9 @@ def plan(session: Session, county: County) -> list[list[str]]:
     if own:
         return own
     if county.code[:1] == "c" and county.code[1:].isdigit():
-        synthetic = [[p, c] for code, p, c in synthetic_components(int(county.code[1:])) if code == county.code]
+        # the plugins' own answer for county number N (synth.components asks the same hook)
+        synthetic = [[p, c] for data in registry().pm.hook.countypay_synth(number=int(county.code[1:])) if data
+                     for p, c in data.settles]
         if synthetic:
             return synthetic
     return [list(r) for r in session.execute(
@@ -82,12 +91,18 @@ def claim(session: Session, job_id: Optional[int]) -> Optional[SettleJobCounty]:
 
 def settle_one(session: Session, row: SettleJobCounty, period: str, user: str) -> None:
     """Settle every component of the row's county, all or none: a failure is recorded instead."""
-    try:
+    def runs() -> list[int]:
+        read: dict = {}  # the county's facts, read once for all its components
         with session.begin_nested():
-            runs = [settle(session, row.county, p, c, period, user=user).id for p, c in row.settles]
-        row.state, row.runs, row.error = "done", runs, ""
+            return [settle(session, row.county, p, c, period, user=user, read=read).id for p, c in row.settles]
+    try:
+        try:
+            ids = runs()
+        except IntegrityError:  # the same run stored meanwhile by a worker of another job: found now
+            ids = runs()
+        row.state, row.runs, row.error = "done", ids, ""
         row.lines = session.execute(select(func.count()).select_from(SettlementLine)
-                                    .where(SettlementLine.run_id.in_(runs))).scalar_one() if runs else 0
+                                    .where(SettlementLine.run_id.in_(ids))).scalar_one() if ids else 0
     except (InputError, NotFound, KeyError, ValueError, LookupError) as e:
         row.state, row.error = "failed", str(e.args[0] if isinstance(e, KeyError) and e.args else e)
     except Exception as e:  # a plugin's bug fails its county, not the job
@@ -124,12 +139,12 @@ def status(session: Session, job_id: int) -> dict:
         raise NotFound(f"no settlement job {job_id}")
     rows = list(session.exec(select(SettleJobCounty).where(SettleJobCounty.job_id == job_id)
                              .order_by(SettleJobCounty.county)).scalars())
-    counts = {s: sum(r.state == s for r in rows) for s in ("pending", "done", "failed")}
+    counts = {s: sum(r.state == s for r in rows) for s in COUNTY_STATES}
     state = ("queued" if counts["pending"] == len(rows) else "running" if counts["pending"]
              else "failed" if counts["failed"] else "done")
     return {"id": job.id, "period": job.period, "state": state, "total": len(rows), **counts,
             "counties": [{"county": r.county, "state": r.state, "runs": r.runs or [], "lines": r.lines, "error": r.error,
-                          "worker": r.worker} for r in rows]}
+                          "worker": r.worker, "finished_at": r.finished_at} for r in rows]}
 
 
 def pending(session: Session, job_id: int) -> int:

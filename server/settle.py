@@ -7,6 +7,7 @@ until it is reopened (approval.py).
 """
 from __future__ import annotations
 
+import hashlib
 from collections import namedtuple
 from dataclasses import asdict
 from decimal import Decimal
@@ -21,7 +22,7 @@ from .approval import Conflict
 from .attainment import target
 from .audit import record
 from .overrides import in_force
-from .canonical import digest, store_json
+from .canonical import store_json
 
 from .compute import Computation, compute
 from .db import driver_rows
@@ -252,9 +253,16 @@ class Lazy(Mapping):
         return self._rows().get(key, default)
 
 
+FactsRead = dict[tuple[int, str, int], Facts]
+"""Facts already read, by (county id, period, years back): one county's components settled
+together (a job) read its facts once, each component still exactly the years it asks for."""
+
+
 def prepare(session: Session, county_code: str, policy_code: str, component_code: str,
-            period: Period | str, run_overrides: Mapping[str, Any] | None = None) -> tuple[County, Computation]:
-    """Compute a settlement from the store without storing it (also the what-if path)."""
+            period: Period | str, run_overrides: Mapping[str, Any] | None = None,
+            read: Optional[FactsRead] = None) -> tuple[County, Computation]:
+    """Compute a settlement from the store without storing it (also the what-if path); with
+    `read`, take the county's facts from there when a component before read the same."""
     period = Period.parse(str(period))
     county = county_by_code(session, county_code)
     policy = registry().policy(policy_code)
@@ -263,8 +271,11 @@ def prepare(session: Session, county_code: str, policy_code: str, component_code
         raise InputError(f"{policy_code}.{component_code}", ["this component cannot be settled from the store"])
     overrides = in_force(session, county.id, policy_code, component_code, period.start)
     params = resolve(policy, component, period, overrides, run_overrides)
-    facts = load_facts(session, county, period, component.lookback(params.model))
-    raw = component.gather(facts, params.model, period)
+    key = (county.id, str(period), component.lookback(params.model))
+    read = {} if read is None else read
+    if key not in read:
+        read[key] = load_facts(session, county, period, key[2])
+    raw = component.gather(read[key], params.model, period)
     return county, compute(policy, component, raw, period, params=params)
 
 
@@ -275,8 +286,7 @@ def latest_run(session: Session, county_id: int, policy: str, component: str, pe
 
 def input_digests(c: Computation) -> dict[str, str]:
     """A short digest of each top-level input, so that two runs can say which inputs differ."""
-    inputs = c.inputs.model_dump(exclude_none=True) if hasattr(c.inputs, "model_dump") else c.inputs
-    return {str(k): digest(v)[:16] for k, v in inputs.items()} if isinstance(inputs, Mapping) else {}
+    return {k: hashlib.sha256(text.encode()).hexdigest()[:16] for k, text in (c.input_parts or {}).items()}
 
 
 def refuse_if_closed(session: Session, current: Optional[SettlementRun], county: County, c: Computation) -> None:
@@ -347,9 +357,10 @@ def approve(session: Session, run: SettlementRun, user: str, reason: str = "") -
 
 def settle(session: Session, county_code: str, policy_code: str, component_code: str,
            period: Period | str, run_overrides: Mapping[str, Any] | None = None,
-           user: str = "") -> SettlementRun:
-    """Gather, compute, check and store one settlement, in the caller's transaction."""
-    county, computation = prepare(session, county_code, policy_code, component_code, period, run_overrides)
+           user: str = "", read: Optional[FactsRead] = None) -> SettlementRun:
+    """Gather, compute, check and store one settlement, in the caller's transaction (`read`: see
+    prepare)."""
+    county, computation = prepare(session, county_code, policy_code, component_code, period, run_overrides, read)
     return store(session, county, computation, user)
 
 
@@ -358,5 +369,19 @@ def run_lines(session: Session, run_id: int) -> list[SettlementLine]:
                              .order_by(SettlementLine.seq)).scalars())
 
 
+class StoredLine(namedtuple("StoredLine", "entity code unit amount quantity")):
+    """A stored line's plain columns, without its trace."""
+    __slots__ = ()
+    value = SettlementLine.value  # the figure as the stored line gives it
+
+
+def stored_lines(session: Session, run_id: int) -> list[StoredLine]:
+    """A run's lines as plain columns, in order, with no trace decoded and no ORM object made:
+    what a what-if weighs its computation against."""
+    L = SettlementLine
+    return [StoredLine(*row) for row in session.execute(
+        select(L.entity, L.code, L.unit, L.amount, L.quantity).where(L.run_id == run_id).order_by(L.seq))]
+
+
 def line_values(session: Session, run_id: int) -> dict[tuple[str, str], Decimal]:
-    return {(l.entity, l.code): l.value for l in run_lines(session, run_id)}
+    return {(l.entity, l.code): l.value for l in stored_lines(session, run_id)}

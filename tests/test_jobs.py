@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -137,3 +138,66 @@ def test_three_workers_one_killed_mid_county_settle_each_county_exactly_once(pg_
         lines = session.execute(select(func.count(func.distinct(SettlementLine.run_id)))).scalar_one()
         assert lines == runs
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_two_jobs_of_one_county_settled_at_once_store_each_run_once(pg_schema, tmp_path):
+    """A worker of a second job waits on the first's uncommitted run (the runs' unique key), then
+    finds it stored: both jobs done, with the same runs."""
+    engine = make_engine(pg_schema)
+    upgrade(engine)
+    province(engine, tmp_path, 1)
+    with Session(engine) as session:
+        first, second = (jobs.start(session, "2024", ["c001"]).id for _ in range(2))
+        session.commit()
+    other = make_engine(f"{pg_schema}&application_name=second_job")
+    with Session(engine) as session:
+        row = jobs.claim(session, first)
+        jobs.settle_one(session, row, "2024", "first")  # stored, not committed yet
+        worker = threading.Thread(target=jobs.work, args=(other, second))
+        worker.start()
+        with engine.connect() as c:
+            for _ in range(500):
+                if c.execute(text("select count(*) from pg_stat_activity where application_name = 'second_job' "
+                                  "and wait_event_type = 'Lock'")).scalar_one():
+                    break
+                c.rollback()
+                time.sleep(0.02)
+            else:
+                pytest.fail("the second job's worker never waited for the first's run")
+        session.add(row)
+        session.commit()
+    worker.join(timeout=60)
+    with Session(engine) as session:
+        a, b = jobs.status(session, first), jobs.status(session, second)
+        assert (a["state"], b["state"]) == ("done", "done"), b
+        assert a["counties"][0]["runs"] == b["counties"][0]["runs"]
+        assert runs_by_county(session) == {"c001": len(a["counties"][0]["runs"])}
+    other.dispose()
+    engine.dispose()
+
+
+def test_a_county_in_a_job_reads_its_facts_once_and_its_runs_keep_their_input_hashes(engine, tmp_path, monkeypatch):
+    """A job reads a county's facts once for all its components (each component's lookback its
+    own); a run's input hash is the canonical digest of its whole inputs, as for runs stored
+    before, and its per-input digests those of each input."""
+    from countypay import settle as engine_module
+    from countypay.canonical import digest
+
+    province(engine, tmp_path, 1)
+    reads, real = [], engine_module.load_facts
+    monkeypatch.setattr(engine_module, "load_facts", lambda *a: reads.append(a[3]) or real(*a))
+    with Session(engine) as session:
+        job = jobs.start(session, "2024")
+        session.commit()
+        assert jobs.work(engine, job.id) == 1
+        [county] = jobs.status(session, job.id)["counties"]
+        assert county["state"] == "done" and len(county["runs"]) == len(components(1)) > 1
+        assert sorted(reads) == sorted(set(reads))  # once for each lookback the components ask
+        for run_id in county["runs"]:
+            run = session.get(SettlementRun, run_id)
+            _, c = engine_module.prepare(session, "c001", run.policy, run.component, "2024")
+            inputs = c.inputs.model_dump(exclude_none=True)
+            assert run.input_hash == c.input_hash == digest({"policy": run.policy, "component": run.component,
+                                                             "period": "2024", "inputs": c.inputs})
+            assert run.input_digests == {k: digest(v)[:16] for k, v in inputs.items()}
