@@ -3,7 +3,7 @@ small queries. Reports the small queries' p50 and p99 alone and beside the heavy
 within 3× of alone), the heavy query's size and time, and the server's peak memory (goal: under
 300 MB). All load stays on loopback and stops by itself.
 
-    .venv/bin/python bench/stall.py --db URL [--seconds 20] [--rate 40] [--clients 4]
+    .venv/bin/python bench/stall.py --db URL [--seconds 20] [--rate 40] [--clients 4] [--budget N]
 """
 from __future__ import annotations
 
@@ -27,10 +27,11 @@ LINES = "lines(first: 1000) { nodes { entity code unit value amount trace } }"
 BUDGET_ROLE = "supervisor"
 
 
-def heaviest(runs: int) -> tuple[str, str]:
-    """The heaviest query of settlement lines a supervisor's budget admits, and how it was found:
-    aliases of `settlements(first: runs) { nodes { lines(first: 1000) {…} } }` (every run's first
-    thousand lines with their traces), as many as the schema's cost limit and alias limit allow."""
+def heaviest(runs: int, budget: int | None = None) -> tuple[str, str]:
+    """The heaviest query of settlement lines a supervisor's budget admits (or `budget`, to see
+    what a smaller one would bring), and how it was found: aliases of `settlements(first: runs)
+    { nodes { lines(first: 1000) {…} } }` (every run's first thousand lines with their traces),
+    as many as the schema's cost limit and alias limit allow."""
     from graphql import parse
 
     from countypay import schema as gql
@@ -42,7 +43,7 @@ def heaviest(runs: int) -> tuple[str, str]:
         from countypay.schema.limits import BUDGETS, cost
     except ImportError:  # a version without a cost limit: the heavy query of the issue
         return query(10), "no cost limit in this version: 10 aliases"
-    budget = BUDGETS[BUDGET_ROLE]
+    budget = budget or BUDGETS[BUDGET_ROLE]
     k = max(k for k in range(1, gql.MAX_ALIASES + 1)
             if cost(gql.schema._schema, parse(query(k)), None, {}) <= budget)
     spent = cost(gql.schema._schema, parse(query(k)), None, {})
@@ -116,11 +117,12 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     args = arguments(__doc__, seconds={"type": float, "default": 20}, rate={"type": float, "default": 40},
-                     clients={"type": int, "default": 4}, workers={"type": int, "default": 1}).parse_args()
+                     clients={"type": int, "default": 4}, workers={"type": int, "default": 1},
+                     budget={"type": int, "help": "pick the heavy query by this budget, not the schema's"}).parse_args()
     ensure_province(args.db, 1, args)
     runs = settle_counties(args.db, ["c001"], keep=True)
     secret = token(args.db, BUDGET_ROLE)
-    query, how = heaviest(runs)
+    query, how = heaviest(runs, args.budget)
     print(f"# heaviest admitted query: {how}", flush=True)
     with serving(args.db, args.workers) as (base, proc):
         for q in SMALL:  # warm up: plans, caches, the pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import itertools
 import json
 import logging
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs
 
 import anyio
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -343,21 +344,15 @@ class Guard:
         elif secret and same_origin(headers, scope.get("scheme", "http")):  # pages, GraphiQL, exports
             authorization, by_cookie = f"Bearer {secret}", True
         session = open_session(self.engine)  # the request's one session: the token, then the query
-        try:
-            viewer = await anyio.to_thread.run_sync(viewer_for, session, authorization) if authorization \
-                else ANONYMOUS  # off the event loop: a slow or absent database stalls no other request
-        except DBAPIError:
-            return await _graphql_error(503, "UNAVAILABLE", "the database is not available; try again shortly",
-                                        media)(scope, receive, send)
-        lapsed = viewer is None and by_cookie and not scope["path"].startswith(("/graphql", "/export/"))
-        if lapsed:
-            viewer = ANONYMOUS  # a page offers to sign in again
-        if viewer is None:
-            return await _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked",
-                                        media)(scope, receive, send)
-        if viewer is ANONYMOUS and self.settings.public_read:
-            viewer = Viewer("supervisor", name="anonymous (public read)")
-        scope.setdefault("state", {}).update(viewer=viewer, session=session, signed_in=by_cookie and not lapsed)
+        state = scope.setdefault("state", {})
+        state.update(session=session, media=media)
+        name = functools.partial(self.name_viewer, state, authorization, by_cookie, scope["path"])
+        if scope["path"] == "/graphql":
+            state["name_viewer"] = name  # on the worker thread that runs the query: one hop, not two
+        else:
+            refusal = await anyio.to_thread.run_sync(name)  # off the loop: a slow database stalls no other request
+            if refusal is not None:
+                return await refusal(scope, receive, send)
         received = 0
 
         async def limited_receive():
@@ -370,6 +365,23 @@ class Guard:
 
         await self.app(scope, limited_receive, send)
 
+    def name_viewer(self, state: dict, authorization: str | None, by_cookie: bool, path: str) -> Response | None:
+        """Name the request's viewer in its state (from the token), or answer why not."""
+        try:
+            viewer = viewer_for(state["session"], authorization) if authorization else ANONYMOUS
+        except DBAPIError:
+            return _graphql_error(503, "UNAVAILABLE", "the database is not available; try again shortly",
+                                  state["media"])
+        lapsed = viewer is None and by_cookie and not path.startswith(("/graphql", "/export/"))
+        if lapsed:
+            viewer = ANONYMOUS  # a page offers to sign in again
+        if viewer is None:
+            return _graphql_error(401, "UNAUTHENTICATED", "the token is unknown, expired or revoked", state["media"])
+        if viewer is ANONYMOUS and self.settings.public_read:
+            viewer = Viewer("supervisor", name="anonymous (public read)")
+        state.update(viewer=viewer, signed_in=by_cookie and not lapsed)
+        return None
+
 
 class GraphQLApp(GraphQL):
     """Strawberry's view made to follow GraphQL over HTTP: the response media type is negotiated
@@ -377,9 +389,13 @@ class GraphQLApp(GraphQL):
     before execution (unparsable, invalid, bad variables) has no `data` and is a 400 under
     application/graphql-response+json, and errors of the HTTP layer are GraphQL-shaped JSON.
 
-    Each request runs on a worker thread with an event loop of its own (resolvers are
-    synchronous and would otherwise hold the server's only loop): the body is read here, then
-    parsing, execution and the JSON encoding of the answer happen off the loop."""
+    Resolvers are synchronous. A request that could take long (a mutation, a query the schema's
+    cost reckoning finds dear) runs on a worker thread with an event loop of its own, so the
+    server's loop stays free for /health and small queries: the body is read here, then naming
+    the viewer, parsing, execution and encoding the answer happen off the loop. A cheap query is
+    answered on the loop itself: there it costs what it costs, where on a thread it would vie with
+    the loop for the GIL and cost half as much again (its statements are held to the time budget
+    like any other)."""
 
     def __init__(self, engine: Engine, settings: Settings):
         from .schema import build
@@ -397,8 +413,11 @@ class GraphQLApp(GraphQL):
         try:
             if media is None and not self.should_render_graphql_ide(self.request_adapter_class(request)):
                 raise HTTPException(406, f"responses are {GRAPHQL_RESPONSE} or {JSON}")
-            await request.body()  # the receive channel belongs to this loop; the thread reads the copy
-            response = await anyio.to_thread.run_sync(_run_in_own_loop, self.run(request))
+            body = await request.body()  # the receive channel belongs to this loop; a thread reads the copy
+            if self.cheap(request, body):
+                response = request.state.name_viewer() or await self.run(request)
+            else:
+                response = await anyio.to_thread.run_sync(self.answer, request)
         except ClientDisconnect:
             return
         except BodyTooLarge as e:
@@ -413,6 +432,30 @@ class GraphQLApp(GraphQL):
                 headers = {"Allow": "GET, POST"}
             response = _graphql_error(status, None, e.reason, media or JSON, headers)
         await response(scope, receive, send)
+
+    def answer(self, request: Request) -> Response:
+        """On a worker thread: name the viewer, then run the request on this thread's own loop."""
+        refusal = request.state.name_viewer()
+        return refusal if refusal is not None else _run_in_own_loop(self.run(request))
+
+    def cheap(self, request: Request, body: bytes) -> bool:
+        """Whether the request is a query the schema's cost limit reckons at most CHEAP. Anything
+        else (a mutation, a dear query, a body that does not read) goes to a worker thread, where
+        its refusal, if any, is made as usual."""
+        from .schema.limits import cost
+
+        try:
+            data = dict(request.query_params) if request.method == "GET" else json.loads(body)
+            variables = data.get("variables") or {}
+            if isinstance(variables, str):
+                variables = json.loads(variables)
+            document, name = _document(data["query"]), data.get("operationName")
+            operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                             and (name is None or d.name is not None and d.name.value == name))
+            return operation.operation == OperationType.QUERY and \
+                cost(self.schema._schema, document, name, dict(variables)) <= CHEAP
+        except Exception:  # noqa: BLE001 - only where it runs is decided here
+            return False
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return console.graphiql_page(request, self.public_read)
@@ -473,6 +516,14 @@ def _forget_frames(error: BaseException) -> None:
         seen.add(id(error))
         error.__traceback__ = None
         error = getattr(error, "original_error", None) or error.__cause__ or error.__context__
+
+
+CHEAP = 1_000  # a query of at most this cost is cheap (a page of a thousand lines with traces: ~3 ms)
+
+
+@functools.lru_cache(maxsize=256)
+def _document(query: str):
+    return parse(query, max_tokens=5_000)
 
 
 PIECE = 256  # list items encoded in one call of the C encoder
@@ -568,10 +619,11 @@ def from_environment():
     # of every later collection, which then scans only what requests allocate.
     gc.collect()
     gc.freeze()
-    # A large answer allocates millions of objects: at the default thresholds they set off full
-    # collections of 0.3 s each, which hold the GIL and stall every other request. Young
-    # collections every 50,000 allocations, full ones a hundred times rarer than by default.
-    gc.set_threshold(50_000, 20, 100)
+    # A large answer allocates millions of objects that live until it is sent: at the default
+    # thresholds they set off a full collection of 0.3 s or more every million or so, holding the
+    # GIL and with it every other request. Full collections a hundred times rarer (young ones as
+    # by default); what requests leave behind is freed by reference counting, not by cycles.
+    gc.set_threshold(700, 10, 1000)
     # A thread that wants the GIL (the event loop, a small request) gets it within 1 ms, not 5.
     sys.setswitchinterval(0.001)
     return app

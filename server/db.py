@@ -117,13 +117,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str | None = None, statement_timeout: float | None = None, **kwargs) -> Engine:
-    """An engine for the URL. With `statement_timeout` (seconds), PostgreSQL stops any statement
-    that runs longer (the server's time budget; SQLite's equivalent is set per request)."""
+    """An engine for the URL. With `statement_timeout` (seconds: the server's time budget),
+    PostgreSQL stops any statement that runs longer, and a connection that cannot be made within
+    it fails instead of hanging (SQLite's equivalent is set per request)."""
     url = database_url(url)
     if statement_timeout and url.startswith("postgresql"):
         connect_args = dict(kwargs.pop("connect_args", None) or {})
         given = connect_args.get("options") or make_url(url).query.get("options") or ""
         connect_args["options"] = f"{given} -c statement_timeout={int(statement_timeout * 1000)}".strip()
+        connect_args.setdefault("connect_timeout", max(2, round(statement_timeout)))
         kwargs["connect_args"] = connect_args
     try:
         if url.startswith("sqlite"):
