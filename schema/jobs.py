@@ -21,6 +21,7 @@ from countypay.settle import NotFound
 
 from .context import Context, error
 from .enums import closed
+from .pagination import DEFAULT_PAGE, Connection, page_of, paginate_list
 from .scalars import Period
 from .types import County, Node, SettlementRun, parse_global_id
 
@@ -108,9 +109,12 @@ class SettlementJob(Node):
     def pending(self) -> int:
         return self.status["pending"]
 
-    @strawberry.field(description="Each county of the job, by code.")
-    def counties(self) -> list[SettlementJobCounty]:
-        return [SettlementJobCounty(row=r, county_row=self.county_rows[r["county"]]) for r in self.status["counties"]]
+    @strawberry.field(description="Each county of the job, by code (a job may hold a province's hundreds).")
+    def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
+                 last: Optional[int] = None, before: Optional[str] = None) -> Connection[SettlementJobCounty]:
+        return paginate_list([SettlementJobCounty(row=r, county_row=self.county_rows[r["county"]])
+                              for r in self.status["counties"]], lambda x: (x.county_row.code,),
+                             page_of(info, first, after, last, before))
 
     @strawberry.field(description="When it was started (UTC).")
     def created_at(self) -> datetime:

@@ -19,12 +19,12 @@ from countypay.settle import latest_run
 
 DATA = Path(__file__).parent / "data"
 START = """mutation Start($input: StartSettlementJobInput!) {
-  startSettlementJob(input: $input) { job { id state total pending counties { county { code } } } }
+  startSettlementJob(input: $input) { job { id state total pending counties { nodes { county { code } } } } }
 }"""
 JOB = """query Job($id: ID!) {
   settlementJob(id: $id) {
     id period state total done failed pending createdBy
-    counties { county { code } state lines error worker finishedAt runs { id policy component } }
+    counties { nodes { county { code } state lines error worker finishedAt runs { id policy component } } }
   }
 }"""
 
@@ -71,7 +71,7 @@ def number(global_id: str) -> int:
 
 def test_a_county_token_settles_its_county_as_a_job_and_follows_it_to_its_runs(engine, world):
     started = world(START, "haiyan", {"input": {"period": "2024"}})["startSettlementJob"]["job"]
-    assert [c["county"]["code"] for c in started["counties"]] == ["haiyan"] and started["total"] == 1
+    assert [c["county"]["code"] for c in started["counties"]["nodes"]] == ["haiyan"] and started["total"] == 1
     if engine.dialect.name == "sqlite":  # a thread of the server settles it
         join_threads()
     else:  # queued: nothing is settled until a `countypay worker` takes it
@@ -86,7 +86,7 @@ def test_a_county_token_settles_its_county_as_a_job_and_follows_it_to_its_runs(e
                           .where(models.SettlementLine.run_id == run.id)).scalar_one()
     assert (job["state"], job["period"], job["done"], job["failed"], job["pending"]) == ("DONE", "2024", 1, 0, 0)
     assert job["createdBy"] == "haiyan team"
-    [county] = job["counties"]
+    [county] = job["counties"]["nodes"]
     assert county["runs"] == [{"id": str(run.id), "policy": "haiyan", "component": "work_equivalent"}]
     assert county["state"] == "DONE" and county["lines"] == lines > 0 and county["error"] is None
     assert county["worker"] and county["finishedAt"]
@@ -105,14 +105,14 @@ def test_the_request_returns_at_once_and_only_sqlite_settles_in_the_server(engin
         return real(*args, **kwargs)
     monkeypatch.setattr(jobs, "work", held)
     started = world(START, "province", {"input": {"period": "2024"}})["startSettlementJob"]["job"]
-    assert started["state"] == "QUEUED" and [c["county"]["code"] for c in started["counties"]] == ["haiyan", "other"]
+    assert started["state"] == "QUEUED" and [c["county"]["code"] for c in started["counties"]["nodes"]] == ["haiyan", "other"]
     assert len(job_threads()) == (1 if engine.dialect.name == "sqlite" else 0)
     release.set()
     join_threads()
     job = world(JOB, "province", {"id": started["id"]})["settlementJob"]
     if engine.dialect.name == "sqlite":
         assert (job["state"], job["done"]) == ("DONE", 2)
-        assert [len(c["runs"]) for c in job["counties"]] == [1, 0]  # the other county has nothing to settle
+        assert [len(c["runs"]) for c in job["counties"]["nodes"]] == [1, 0]  # the other county has nothing to settle
     else:
         assert (job["state"], job["pending"]) == ("QUEUED", 2)
 
@@ -128,7 +128,7 @@ def test_a_failing_county_is_reported_beside_the_settled_one(engine, world):
     assert jobs.work(engine, job_id) == 2
     job = world(JOB, "province", {"id": str(job_id)})["settlementJob"]
     assert (job["state"], job["done"], job["failed"], job["pending"]) == ("FAILED", 1, 1, 0)
-    haiyan, other = job["counties"]
+    haiyan, other = job["counties"]["nodes"]
     assert haiyan["state"] == "DONE" and len(haiyan["runs"]) == 1 and haiyan["error"] is None
     assert other["state"] == "FAILED" and other["runs"] == [] and "no_such_component" in other["error"]
 

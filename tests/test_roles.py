@@ -63,8 +63,8 @@ OPERATIONS = {
                     (UA, ["haiyan"], ["haiyan"], [], ["haiyan"], [], ["haiyan"], ["haiyan"])),
     "settlements of a county": ('{ settlements(county: "haiyan") { totalCount } }',
                                 lambda d: d["settlements"]["totalCount"], (UA, 2, 2, NF, 2, NF, 2, 2)),
-    "settlementJob": ('{ settlementJob(id: "$job") { state counties { county { code } } } }',
-                      lambda d: [c["county"]["code"] for c in d["settlementJob"]["counties"]],
+    "settlementJob": ('{ settlementJob(id: "$job") { state counties { nodes { county { code } } } } }',
+                      lambda d: [c["county"]["code"] for c in d["settlementJob"]["counties"]["nodes"]],
                       (UA, ["haiyan"], ["haiyan"], NF, ["haiyan"], NF, ["haiyan"], NF)),
     "settlement": ('{ settlement(id: "$run") { lines { nodes { entity } } totalsByEntity { nodes { key } } '
                    'flags { entity } } }',
@@ -117,8 +117,8 @@ OPERATIONS = {
                      lambda d: d["reopenPeriod"]["run"]["status"], (UA, CF, CF, NF, CF, NF, FB, FB)),
     # last: on SQLite the job goes on settling on a thread of the server
     "startSettlementJob": ('mutation { startSettlementJob(input: {period: "2024", counties: ["haiyan"]}) '
-                           '{ job { counties { county { code } } } } }',
-                           lambda d: [c["county"]["code"] for c in d["startSettlementJob"]["job"]["counties"]],
+                           '{ job { counties { nodes { county { code } } } } } }',
+                           lambda d: [c["county"]["code"] for c in d["startSettlementJob"]["job"]["counties"]["nodes"]],
                            (UA, ["haiyan"], ["haiyan"], NF, ["haiyan"], NF, FB, FB)),
 }
 
