@@ -72,7 +72,7 @@ def test_the_wheel_carries_the_console(tmp_path):
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / part, src / part)
     for part in ("server", "schema", "plugins"):
-        shutil.copytree(ROOT / part, src / part, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+        shutil.copytree(ROOT / part, src / part, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "tests"))
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(src)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
