@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, is_leaf_type
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
+LONG = 256
+"""A list of plain objects longer than this is kept as its JSON text (`orjson.Fragment`, which the
+HTTP layer copies into the answer as it is): a page of 1,000 settlement lines is then 0.4 MB of
+text, not 1 MB of dicts and strings, and a large report holds a fraction of the memory."""
 
 
 def _null(parent_type, name: str) -> TypeError:
@@ -121,4 +126,9 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             except Exception as raw_error:
                 self.handle_field_error(raw_error, item_type, field_details_list, path.add_key(index, None))
                 completed.append(None)
+        if len(completed) > LONG:
+            try:
+                return orjson.Fragment(orjson.dumps(completed))
+            except orjson.JSONEncodeError:  # a value JSON cannot hold: left to the answer's encoder to refuse
+                pass
         return completed

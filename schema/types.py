@@ -9,8 +9,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Optional
 
+import orjson
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -532,10 +533,12 @@ class SettlementLine:
 
     @classmethod
     def of(cls, row) -> "SettlementLine":
-        """From a row of (entity, code, unit, amount, quantity, trace): no ORM object per line."""
+        """From a row of (entity, code, unit, amount, quantity, trace text): no ORM object per
+        line, and the trace as the JSON text stored, copied into the answer as it is (parsed, a
+        line's trace is ten times its text in memory, and a large report holds thousands)."""
         entity, code, unit, amount, quantity, trace = row
         value = amount if unit == "yuan" else quantity.quantize(Decimal(1).scaleb(-UNITS[unit]))
-        return cls(entity=entity, code=code, unit=unit, value=value, amount=amount, trace=trace)
+        return cls(entity=entity, code=code, unit=unit, value=value, amount=amount, trace=orjson.Fragment(trace))
 
 
 @strawberry.type(description="A finding reported with a settlement, e.g. a compliance check that failed.")
@@ -655,7 +658,7 @@ class SettlementRun(Node):
               first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None, last: Optional[int] = None,
               before: Optional[str] = None) -> Connection[SettlementLine]:
         L = models.SettlementLine
-        stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, L.trace).where(L.run_id == self.row.id)
+        stmt = select(L.entity, L.code, L.unit, L.amount, L.quantity, cast(L.trace, Text)).where(L.run_id == self.row.id)
         own = ctx(info).viewer.entity
         if own is not None:
             stmt = stmt.where(L.entity == own)

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs
 
 import anyio
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import event
@@ -158,10 +159,35 @@ def budgeted(seconds: float):
         _deadline.reset(token)
 
 
+_dear = threading.local()  # .thread: this worker thread runs requests the cost reckoning finds dear
+_cheap = [0]  # cheap requests the loop is answering now
+GIVE_WAY = 0.02  # seconds a dear request waits at most, at one point, for the cheap ones to finish
+
+
+@contextlib.contextmanager
+def _cheap_in_flight():
+    _cheap[0] += 1
+    try:
+        yield
+    finally:
+        _cheap[0] -= 1
+
+
+def give_way(dear: bool | None = None) -> None:
+    """On a dear request's thread, before each statement and each piece of its answer: while the
+    loop answers cheap requests, wait (up to GIVE_WAY). Both want the one interpreter lock, and
+    shared evenly a report of 50 MB would make every small query on the loop twice as slow."""
+    if _cheap[0] and (getattr(_dear, "thread", False) if dear is None else dear):
+        end = time.monotonic() + GIVE_WAY
+        while _cheap[0] and time.monotonic() < end:
+            time.sleep(0.0005)
+
+
 def _before_statement(conn, cursor, statement, parameters, context, executemany) -> None:
     """Refuse a statement once the request's budget is spent; on SQLite, let the statement itself
     stop when it runs past the deadline (set afresh on every statement, so a pooled connection
-    never keeps an earlier request's)."""
+    never keeps an earlier request's). A dear request gives way to cheap ones first."""
+    give_way()
     deadline = _deadline.get()
     if deadline is not None and time.monotonic() > deadline[0]:
         raise TimeUp(deadline[1])
@@ -395,7 +421,8 @@ class GraphQLApp(GraphQL):
     the viewer, parsing, execution and encoding the answer happen off the loop. A cheap query is
     answered on the loop itself: there it costs what it costs, where on a thread it would vie with
     the loop for the GIL and cost half as much again (its statements are held to the time budget
-    like any other)."""
+    like any other). While the loop answers cheap requests, a dear one gives way to them at each
+    statement and each piece of its answer (give_way)."""
 
     def __init__(self, engine: Engine, settings: Settings):
         from .schema import build
@@ -415,7 +442,10 @@ class GraphQLApp(GraphQL):
                 raise HTTPException(406, f"responses are {GRAPHQL_RESPONSE} or {JSON}")
             body = await request.body()  # the receive channel belongs to this loop; a thread reads the copy
             if self.cheap(request, body):
-                response = request.state.name_viewer() or await self.run(request)
+                with _cheap_in_flight():
+                    response = request.state.name_viewer() or await self.run(request)
+                    await response(scope, receive, send)
+                return
             else:
                 response = await anyio.to_thread.run_sync(self.answer, request)
         except ClientDisconnect:
@@ -435,8 +465,12 @@ class GraphQLApp(GraphQL):
 
     def answer(self, request: Request) -> Response:
         """On a worker thread: name the viewer, then run the request on this thread's own loop."""
-        refusal = request.state.name_viewer()
-        return refusal if refusal is not None else _run_in_own_loop(self.run(request))
+        _dear.thread = True
+        try:
+            refusal = request.state.name_viewer()
+            return refusal if refusal is not None else _run_in_own_loop(self.run(request))
+        finally:
+            _dear.thread = False
 
     def cheap(self, request: Request, body: bytes) -> bool:
         """Whether the request is a query the schema's cost limit reckons at most CHEAP. Anything
@@ -491,16 +525,16 @@ class GraphQLApp(GraphQL):
 
     def create_response(self, response_data, sub_response):
         """The answer, encoded in pieces (see json_pieces); one past STREAM_FROM bytes is sent as
-        it is encoded, so that its text is never held whole (nor twice, as text and as bytes)."""
+        it is encoded, so that its text is never held whole."""
         pieces, head, size = json_pieces(response_data), [], 0
         for piece in pieces:
             head.append(piece)
             size += len(piece)
             if size > STREAM_FROM:
-                response = StreamingResponse(_bytes(itertools.chain(head, pieces)))
+                response = StreamingResponse(_chunks(itertools.chain(head, pieces), getattr(_dear, "thread", False)))
                 break
         else:
-            response = Response("".join(head).encode())
+            response = Response(b"".join(head))
         response.status_code = sub_response.status_code or 200
         response.headers.raw.extend(sub_response.headers.raw)
         response.headers["content-type"] = sub_response.media_type
@@ -526,32 +560,34 @@ def _document(query: str):
     return parse(query, max_tokens=5_000)
 
 
-PIECE = 256  # list items encoded in one call of the C encoder
+PIECE = 256  # list items encoded in one call of the encoder
 STREAM_FROM = 1 << 20  # bytes of an answer held before it is streamed
 
 
-def json_pieces(value: Any) -> Iterator[str]:
-    """Compact JSON of a GraphQL answer in pieces: a list of plain objects (settlement lines, say)
-    is encoded PIECE items at a time, and the objects around lists are walked. One C call then
-    holds the GIL, and with it every other request, for a moment, not for a whole large answer."""
+def json_pieces(value: Any) -> Iterator[bytes]:
+    """Compact UTF-8 JSON of a GraphQL answer in pieces: a list of plain objects (settlement
+    lines, say) is encoded PIECE items at a time, and the objects around lists are walked. One
+    call of the encoder then holds the GIL, and with it every other request, for a moment, not
+    for a whole large answer. A value that is already JSON text (`orjson.Fragment`: a stored
+    trace) is copied in as it is, never parsed nor encoded again."""
     if isinstance(value, dict):
-        yield "{"
+        yield b"{"
         for i, (key, item) in enumerate(value.items()):
-            yield ("," if i else "") + _dumps(key) + ":"
+            yield (b"," if i else b"") + _dumps(key) + b":"
             yield from json_pieces(item)
-        yield "}"
+        yield b"}"
     elif isinstance(value, list) and value and isinstance(value[0], dict) and not _plain_object(value[0]):
-        yield "["
+        yield b"["
         for i, item in enumerate(value):
             if i:
-                yield ","
+                yield b","
             yield from json_pieces(item)
-        yield "]"
+        yield b"]"
     elif isinstance(value, list) and len(value) > PIECE:
-        yield "["
+        yield b"["
         for i in range(0, len(value), PIECE):
-            yield ("," if i else "") + _dumps(value[i:i + PIECE])[1:-1]
-        yield "]"
+            yield (b"," if i else b"") + _dumps(value[i:i + PIECE])[1:-1]
+        yield b"]"
     else:
         yield _dumps(value)
 
@@ -562,21 +598,26 @@ def _plain_object(item: dict) -> bool:
                    for v in item.values())
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:  # a lone surrogate in a message: escaped, as the standard encoder does
+        return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _bytes(pieces: Iterator[str], size: int = 1 << 16) -> Iterator[bytes]:
-    """The pieces as UTF-8, in chunks of about `size` bytes."""
+def _chunks(pieces: Iterator[bytes], dear: bool, size: int = 1 << 16) -> Iterator[bytes]:
+    """The pieces in chunks of about `size` bytes (a dear answer's giving way to cheap requests
+    before each: they are encoded on whichever worker thread sends them)."""
     chunk, held = [], 0
     for piece in pieces:
         chunk.append(piece)
         held += len(piece)
         if held >= size:
-            yield "".join(chunk).encode()
+            give_way(dear)
+            yield b"".join(chunk)
             chunk, held = [], 0
     if chunk:
-        yield "".join(chunk).encode()
+        yield b"".join(chunk)
 
 
 async def health(request: Request) -> JSONResponse:

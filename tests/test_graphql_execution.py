@@ -1,15 +1,19 @@
 """The executor's plain-field path gives the same data and errors as graphql-core's own, and
-steps aside for anything a plain read would skip (resolvers, extensions that wrap resolvers)."""
+steps aside for anything a plain read would skip (resolvers, extensions that wrap resolvers); a
+long list of plain objects is kept as its JSON text, which the answer copies in as it is."""
 import asyncio
+import json
 from enum import Enum
 from typing import Optional
 
+import orjson
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from countypay.schema.execution import PlainFieldsExecutor
+from countypay.app import json_pieces
+from countypay.schema.execution import LONG, PlainFieldsExecutor
 
 
 @strawberry.enum
@@ -43,6 +47,11 @@ class Query:
     @strawberry.field
     def strict_items(self) -> list[Item]:
         return [Item(name="a", note=None, count=1, tone=Tone.LOW), None]
+
+    @strawberry.field
+    def many(self) -> list[Item]:
+        return [Item(name=f"第{i}", note=None if i % 2 else "注", count=i, tone=Tone.HIGH,
+                     size="z" if i == 7 else i) for i in range(LONG + 1)]  # item 7's size fails
 
     @strawberry.field
     def one(self) -> Item:
@@ -90,3 +99,16 @@ def test_plain_fields_build_no_resolve_info(monkeypatch):
                         lambda self, *a: built.append(a[0]) or original(self, *a))
     run(PlainFieldsExecutor, "{ items { note count } }")
     assert len(built) == 1  # the list field only
+
+
+def test_a_long_list_is_kept_as_its_json_text_and_answers_the_same():
+    query = "{ many { name note count tone size } maybeItems { note } }"
+    data, errors = run(PlainFieldsExecutor, query)
+    assert isinstance(data["many"], orjson.Fragment) and isinstance(data["maybeItems"], list)  # a short one stays
+    assert (json.loads(b"".join(json_pieces(data))), errors) == run(StrawberryGraphQLCoreExecutionContext, query)
+    assert errors and errors[0][1] == ("many", 7, "size")
+
+
+def test_an_answer_holding_a_lone_surrogate_is_still_encoded():
+    """The fast encoder refuses text that is not UTF-8; the answer then escapes it, as JSON allows."""
+    assert b"".join(json_pieces({"message": "no county '\ud800'"})) == b'{"message":"no county \'\\ud800\'"}'

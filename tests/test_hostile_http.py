@@ -140,6 +140,21 @@ def test_health_and_small_queries_answer_while_a_heavy_query_runs(engine, tmp_pa
         assert sum(len(run["lines"]["nodes"]) for run in body["data"]["a29"]["nodes"]) > 1000
 
 
+def test_a_dear_request_gives_way_while_cheap_ones_are_answered(monkeypatch):
+    """Before each statement and each piece of its answer, a dear request waits while the loop
+    answers cheap ones (up to GIVE_WAY), and goes on as soon as they are done; a cheap one never waits."""
+    from countypay import app
+
+    monkeypatch.setattr(app, "GIVE_WAY", 60)
+    done = threading.Event()
+    with app._cheap_in_flight():
+        dear = threading.Thread(target=lambda: (app.give_way(True), done.set()), daemon=True)
+        dear.start()
+        assert not done.wait(0.3)
+        app.give_way()  # this thread runs no dear request: it goes straight on
+    assert done.wait(10)
+
+
 def test_many_requests_at_once_are_all_answered(store, engine, db_url):
     """More requests at once than the connection pool holds: each waits its turn, none fails
     (the server admits a few at a time, so none waits on another for a connection)."""
