@@ -23,7 +23,7 @@ from .context import Context, error
 from .enums import closed
 from .pagination import DEFAULT_PAGE, Connection, page_of, paginate_list
 from .scalars import Period
-from .types import County, Node, SettlementRun, parse_global_id
+from .types import County, Node, SettlementRun, column, parse_global_id
 
 SettlementJobState = closed("SettlementJobState", jobs.JOB_STATES, {
     "queued": "No county finished yet (排队).",
@@ -61,9 +61,7 @@ class SettlementJobCounty:
     async def runs(self, info: Info) -> list[SettlementRun]:
         return [SettlementRun(row=r) for r in await ctx(info).loader("run").load_many(self.row["runs"])]
 
-    @strawberry.field(description="How many lines its runs hold.")
-    def lines(self) -> int:
-        return self.row["lines"]
+    lines = column("lines", int, "How many lines its runs hold.")
 
     @strawberry.field(description="Why it failed; null unless it failed.")
     def error(self) -> Optional[str]:
@@ -73,9 +71,7 @@ class SettlementJobCounty:
     def worker(self) -> Optional[str]:
         return self.row["worker"] or None
 
-    @strawberry.field(description="When it was finished (UTC); null while pending.")
-    def finished_at(self) -> Optional[datetime]:
-        return self.row["finished_at"]
+    finished_at = column("finished_at", Optional[datetime], "When it was finished (UTC); null while pending.")
 
 
 @strawberry.type(description="A settlement job (结算任务): every component of many counties for one period, "
@@ -85,29 +81,16 @@ class SettlementJob(Node):
     status: strawberry.Private[dict]
     county_rows: strawberry.Private[dict]
 
-    @strawberry.field(description="The period settled.")
-    def period(self) -> Period:
-        return self.row.period
+    period = column("period", Period, "The period settled.")
 
     @strawberry.field(description="Where the job stands.")
     def state(self) -> SettlementJobState:
         return SettlementJobState(self.status["state"])
 
-    @strawberry.field(description="How many counties it settles.")
-    def total(self) -> int:
-        return self.status["total"]
-
-    @strawberry.field(description="How many counties are settled.")
-    def done(self) -> int:
-        return self.status["done"]
-
-    @strawberry.field(description="How many counties failed.")
-    def failed(self) -> int:
-        return self.status["failed"]
-
-    @strawberry.field(description="How many counties are still to settle.")
-    def pending(self) -> int:
-        return self.status["pending"]
+    total = column("total", int, "How many counties it settles.", of="status")
+    done = column("done", int, "How many counties are settled.", of="status")
+    failed = column("failed", int, "How many counties failed.", of="status")
+    pending = column("pending", int, "How many counties are still to settle.", of="status")
 
     @strawberry.field(description="Each county of the job, by code (a job may hold a province's hundreds).")
     def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
@@ -116,13 +99,8 @@ class SettlementJob(Node):
                               for r in self.status["counties"]], lambda x: (x.county_row.code,),
                              page_of(info, first, after, last, before))
 
-    @strawberry.field(description="When it was started (UTC).")
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field(description="Who started it.")
-    def created_by(self) -> str:
-        return self.row.created_by
+    created_at = column("created_at", datetime, "When it was started (UTC).")
+    created_by = column("created_by", str, "Who started it.")
 
 
 def job_node(c: Context, job_id: int) -> SettlementJob:

@@ -43,10 +43,12 @@ class Order(Enum):
     NAME_DESC = strawberry.enum_value("name_desc", description="By Chinese name, descending.")
 
 
-def column(attr: str, kind: object, description: Optional[str] = None):
-    """A field read straight from the row a type wraps."""
+def column(attr: str, kind: object, description: Optional[str] = None, of: str = "row"):
+    """A field read straight from what a type wraps: its row (or `of`, another private
+    attribute: an object, or a dict read by key)."""
     def resolve(self):
-        return getattr(self.row, attr)
+        source = getattr(self, of)
+        return source[attr] if isinstance(source, dict) else getattr(source, attr)
     resolve.__annotations__ = {"return": kind}
     return strawberry.field(resolver=resolve, description=description)
 
@@ -481,29 +483,12 @@ class Component:
 class Policy:
     policy: strawberry.Private[object]
 
-    @strawberry.field(description='Policy code, e.g. `suixi`.')
-    def code(self) -> str:
-        return self.policy.code
-
-    @strawberry.field(description="The county code it is written for.")
-    def county(self) -> str:
-        return self.policy.county
-
-    @strawberry.field(description="Chinese name.")
-    def name_zh(self) -> str:
-        return self.policy.name_zh
-
-    @strawberry.field(description="English name.")
-    def name_en(self) -> str:
-        return self.policy.name_en
-
-    @strawberry.field(description="The plugin's version.")
-    def version(self) -> str:
-        return self.policy.version
-
-    @strawberry.field(description="The source documents it implements.")
-    def reference(self) -> str:
-        return self.policy.reference
+    code = column("code", str, 'Policy code, e.g. `suixi`.', of="policy")
+    county = column("county", str, "The county code it is written for.", of="policy")
+    name_zh = column("name_zh", str, "Chinese name.", of="policy")
+    name_en = column("name_en", str, "English name.", of="policy")
+    version = column("version", str, "The plugin's version.", of="policy")
+    reference = column("reference", str, "The source documents it implements.", of="policy")
 
     @strawberry.field(description='The settlements the policy can run.')
     def components(self) -> list[Component]:
