@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from countypay import jobs
 from countypay.app import GRAPHQL_RESPONSE, JSON, MAX_JSON_DEPTH, Settings, TimeUp, budgeted, create_app, watch
 from countypay.auth import create_token, viewer_for
 from countypay.cli import app as cli
@@ -27,7 +28,7 @@ from countypay.db import make_engine
 from countypay.launch import serving
 from countypay.load import import_bundle
 from countypay.models import ApiToken
-from countypay.settle import settle
+from countypay.settle import county_by_code, settle
 from countypay.synth import write_province
 
 DATA = Path(__file__).parent / "data"
@@ -123,11 +124,12 @@ def test_health_and_small_queries_answer_while_a_heavy_query_runs(engine, tmp_pa
     import_bundle(engine, write_province(tmp_path / "province", 1, 20, 40, 12, 1))
     import_bundle(engine, DATA / "haiyan-bundle")
     with Session(engine) as s:
-        for policy, component in (("haiyan", "work_equivalent"), ("suixi", "public_health")):
+        county = county_by_code(s, "c001")
+        for policy, component in jobs.plan(s, county):  # every component it has: six runs
             settle(s, "c001", policy, component, "2024")
         token = create_token(s, "supervisor")[1]
         s.commit()
-    heavy = "{ " + " ".join(f'a{k}: settlements(county: "c001", first: 2) {{ nodes {{ lines(first: 1000) '
+    heavy = "{ " + " ".join(f'a{k}: settlements(county: "c001", first: 6) {{ nodes {{ lines(first: 1000) '
                             f'{{ nodes {{ entity code value trace }} }} }} }}' for k in range(30)) + " }"
     with serving(db_url) as (base, _):
         running = Request(base, heavy, token)
