@@ -1,4 +1,5 @@
-"""The plain data a policy plugin declares and returns. No database, no I/O.
+"""The plain data a policy plugin declares and returns. No database; the one file read here is
+a plugin's policy.yaml, which names its policy, components and lines for people (`declarations`).
 
 A plugin builds a `Policy` of `Component`s. A component's `settle` is a pure function of
 (inputs, parameters, period) that returns an `Outcome`: lines, each with its trace, and the
@@ -14,10 +15,13 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, TypedDict
+from typing import Annotated, Any, Callable, Mapping, Optional, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
+from . import yamlio
+from .errors import InputError, validate
 from .period import Period
 
 ROLES = ("unit_head", "instructor", "village_doctor", "administrator", "commissioner")
@@ -349,6 +353,25 @@ class Component:
     """The benchmark each indicator must reach under the parameters in force, where the
     parameters hold it: reports then judge attainment by the same figure the payment used."""
 
+    @classmethod
+    def declare(cls, where: str | Path, code: str, *, inputs: type[Model], parameters: type[Model],
+                settle: Callable[[Any, Any, Period], Outcome],
+                gather: Optional[Callable[[Facts, Any, Period], dict]] = None,
+                lookback: Optional[Callable[[Any], int]] = None,
+                benchmarks: Optional[Callable[[Any], Mapping[str, Decimal]]] = None) -> Component:
+        """The component `code` with its names and lines from the policy.yaml beside `where` (the
+        declaring module's `__file__`; or `where` itself, a .yaml file) and its rules from the
+        arguments: what people read is data, written once and checked when the plugin loads."""
+        path = declarations_file(where)
+        text = declarations(path, f"component {code!r} takes its names and lines from it").components.get(code)
+        if text is None:
+            declared = ", ".join(declarations(path).components) or "none"
+            raise InputError(str(path), [f"components.{code}: not declared, though the Python declares component "
+                                         f"{code!r} (the file declares: {declared})"])
+        return cls(code, text.name_zh, text.name_en, inputs, parameters, settle, gather,
+                   tuple(LineSpec(**line.model_dump()) for line in text.lines),
+                   **({"lookback": lookback} if lookback is not None else {}), benchmarks=benchmarks)
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -364,9 +387,103 @@ class Policy:
     indicators: tuple[IndicatorDef, ...] = ()
     reference: str = ""
 
+    @classmethod
+    def declare(cls, where: str | Path, *, components: tuple[Component, ...],
+                indicators: tuple[IndicatorDef, ...] = (), parameter_file: Path | None = None) -> Policy:
+        """The policy named, versioned and referenced in the policy.yaml beside `where` (the
+        declaring module's `__file__`), of `components`; its parameter file is the
+        parameters.yaml beside it unless named. A component the file declares must be one of them."""
+        path = declarations_file(where)
+        wanted_by = "the policy takes its names, version and reference from it"
+        text = declarations(path, wanted_by)
+        if text.policy is None:
+            raise InputError(str(path), [f"policy: not declared; {wanted_by}"])
+        codes = [c.code for c in components]
+        stray = [f"components.{c}: not a component of policy {text.policy.code!r} (its components: "
+                 f"{', '.join(codes) or 'none'})" for c in text.components if c not in codes]
+        if stray:
+            raise InputError(str(path), stray)
+        p = text.policy
+        return cls(p.code, p.county, p.name_zh, p.name_en, p.version, tuple(components),
+                   Path(parameter_file or path.with_name("parameters.yaml")), tuple(indicators), p.reference)
+
     def component(self, code: str) -> Component:
         for c in self.components:
             if c.code == code:
                 return c
         known = ", ".join(c.code for c in self.components)
         raise KeyError(f"policy {self.code!r} has no component {code!r} (it has: {known})")
+
+
+# ---------------------------------------------------------------- declarations in data
+
+DECLARATIONS = "policy.yaml"
+"""The file beside a plugin's modules that names its policy, components and lines for people."""
+
+
+def declarations_file(where: str | Path) -> Path:
+    """The policy.yaml beside a module's `__file__`, or `where` itself when it is a .yaml file."""
+    where = Path(where)
+    return where if where.suffix == ".yaml" else where.with_name(DECLARATIONS)
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Declared(BaseModel):
+    """Base of policy.yaml's parts: unknown keys are errors, and a text is a text (no number or
+    date read as one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class LineText(Declared):
+    """A `LineSpec` as written; its `code` may hold placeholders (`<g>`, `<year>`, as LineSpec says)."""
+
+    entity: NonEmpty
+    code: Annotated[str, Field(pattern=r"^\S+$")]
+    description: NonEmpty
+    name_zh: NonEmpty
+    name_en: NonEmpty
+
+
+class ComponentText(Declared):
+    name_zh: NonEmpty
+    name_en: NonEmpty
+    lines: list[LineText] = Field(min_length=1)
+
+
+class PolicyText(Declared):
+    code: NonEmpty
+    county: NonEmpty
+    name_zh: NonEmpty
+    name_en: NonEmpty
+    version: NonEmpty
+    reference: NonEmpty
+
+
+class Declarations(Declared):
+    """A policy.yaml: its `policy` (names, version and source), and its `components`' names and
+    lines by code. A file of shared components alone (the toolkit's) declares no policy."""
+
+    policy: Optional[PolicyText] = None
+    components: dict[str, ComponentText] = Field(default_factory=dict)
+
+
+@lru_cache(maxsize=None)
+def _load(path: Path) -> Declarations:
+    return validate(Declarations, yamlio.load(path), str(path))
+
+
+def declarations(path: Path, wanted_by: str = "") -> Declarations:
+    """A policy.yaml, read and checked once per process; a file that cannot be read or is not
+    YAML is an `InputError` naming it, where it breaks and what reads it (`wanted_by`)."""
+    try:
+        return _load(Path(path))
+    except OSError as e:
+        problem = f"cannot read it: {e.strerror}"
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = f"{at}not valid YAML: {getattr(e, 'problem', None) or e}"
+    raise InputError(str(path), [problem + (f"; {wanted_by}" if wanted_by else "")])

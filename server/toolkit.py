@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import groupby
 from math import ceil, lcm
+from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from pydantic import Field, field_validator
@@ -27,7 +28,7 @@ from .fields import (Amount, EntityCode, ItemCode, Money, Pseudonym, Ratio, Scor
 from .yamlio import load as read_yaml
 from .money import ZERO, check_balance, exact, fen, part, round_half_up, show, split, split_equal
 from .period import Month, Period
-from .policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
+from .policy import Component, Facts, IndicatorDef, Model, Outcome, trace
 from .values import TRENDS, VALUE_TYPES, Part, read as read_value
 
 __all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Pseudonym", "Ratio", "Score", "Weight",
@@ -311,38 +312,12 @@ def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, peri
     return {"fund": facts.fund(WORK_EQUIVALENT_FUND, "county", period), "institutions": institutions}
 
 
-WORK_EQUIVALENT = Component(
-    code="work_equivalent",
-    name_zh="标化工作当量购买服务",
-    name_en="Purchase of services by standardized work equivalents",
-    inputs=WorkEquivalentInputs,
-    parameters=WorkEquivalentParameters,
-    settle=work_equivalents,
-    gather=gather_work_equivalents,
-    lines=(
-        LineSpec("county", "fund", "年度购买服务资金 F", name_zh="年度购买服务资金", name_en="Purchase fund"),
-        LineSpec("county", "risk_fund.opening", "风险调节金 R0 = F × risk_fund_rate",
-                 name_zh="风险调节金提取", name_en="Risk fund set aside"),
-        LineSpec("county", "distributable", "可分配资金 D = F − R0", name_zh="可分配资金", name_en="Distributable fund"),
-        LineSpec("county", "price", "当量价格 p = D / ΣQ (4 decimals)", name_zh="当量价格", name_en="Price per equivalent"),
-        LineSpec("county", "risk_fund.closing", "F − Σ paid, carried to next year",
-                 name_zh="风险调节金结余", name_en="Risk fund carried forward"),
-        LineSpec("institution", "equivalents", "标化工作当量 Q", name_zh="标化工作当量", name_en="Work equivalents"),
-        LineSpec("institution", "raw", "Q × p × performance / 100",
-                 name_zh="测算金额", name_en="Amount before cap and floor"),
-        LineSpec("institution", "cap_clawback", "above cap_rate × previous payment",
-                 name_zh="超上限扣回", name_en="Clawed back above the cap"),
-        LineSpec("institution", "floor_topup", "below floor_rate × previous payment (托底)",
-                 name_zh="托底补足", name_en="Topped up to the floor"),
-        LineSpec("institution", "paid", "raw − cap_clawback + floor_topup", name_zh="实际拨付", name_en="Paid"),
-        LineSpec("institution", "equivalents.<month>", "equivalents of one month (the monthly trend)",
-                 name_zh="月度工作当量", name_en="Work equivalents of the month"),
-        LineSpec("institution", "per_capita", "paid / population served (人均公共卫生经费), when known",
-                 name_zh="人均公共卫生经费", name_en="Paid per head served"),
-    ),
-)
+WORK_EQUIVALENT = Component.declare(Path(__file__).with_name("toolkit.yaml"), "work_equivalent",
+                                    inputs=WorkEquivalentInputs, parameters=WorkEquivalentParameters,
+                                    settle=work_equivalents, gather=gather_work_equivalents)
 """The work-equivalents component, the same rule for every county that buys services this way;
-a county brings its own catalogue and rates in its parameter file."""
+a county brings its own catalogue and rates in its parameter file. Its names and lines are the
+core's, in toolkit.yaml, written once for every policy that uses it."""
 
 
 # ---------------------------------------------------------------- demo and synthetic data
@@ -350,7 +325,6 @@ a county brings its own catalogue and rates in its parameter file."""
 
 import random  # noqa: E402
 from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from .hookspecs import Rows  # noqa: E402
 from .money import from_fen, to_fen  # noqa: E402

@@ -18,25 +18,14 @@ The demo county comes from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import bonus, grid_index, health_points, teams
 from .demo import countypay_demo  # noqa: F401  (hook implementation: the demo county, demo.py)
 
-POLICY = Policy(
-    code="changting",
-    county="changting",
-    name_zh="长汀县家庭医生签约服务：团队、网格与健康积分",
-    name_en="Changting family-doctor services: teams, grids and health points",
-    version="0.1.0",
-    components=(teams.COMPONENT, grid_index.COMPONENT, health_points.COMPONENT, bonus.COMPONENT),
-    parameter_file=Path(__file__).with_name("parameters.yaml"),
-    indicators=grid_index.INDICATORS,
-    reference="seeds/001 (福建省长汀县: 五小驱动 三化赋能 让签约服务更有温度)",
-)
+POLICY = Policy.declare(__file__, components=(teams.COMPONENT, grid_index.COMPONENT, health_points.COMPONENT,
+                                              bonus.COMPONENT), indicators=grid_index.INDICATORS)
 
 
 @hookimpl

@@ -26,7 +26,7 @@ from typing import Annotated, Iterator, Optional
 from pydantic import Field
 
 from countypay.period import Month, Period
-from countypay.policy import Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, Model, Outcome, trace
 from countypay.toolkit import Money, Pseudonym, Ratio, duplicates, exact, fen, refuse, show
 
 ZERO = Decimal("0.00")
@@ -119,24 +119,5 @@ def gather(facts: Facts, params: BonusParameters, period: Period) -> dict:
         for h in facts.households.values()]}
 
 
-COMPONENT = Component(
-    code="reimbursement_bonus",
-    name_zh="连续12个月达标家庭医保报销比例提高2%",
-    name_en="2 % more reimbursement for households compliant 12 consecutive months",
-    inputs=BonusInputs,
-    parameters=BonusParameters,
-    settle=settle,
-    gather=gather,
-    lookback=lookback,
-    lines=(
-        LineSpec("household", "streak", "连续达标月数 (back from the month before the period)",
-                 name_zh="连续达标月数", name_en="Compliant months in a row"),
-        LineSpec("household", "eligible", "是否享受提高报销 1/0 (streak ≥ streak_months)",
-                 name_zh="享受提高报销", name_en="Eligible for the higher rate"),
-        LineSpec("household", "bonus", "提高报销金额 reimbursable × bonus_rate, half-up",
-                 name_zh="提高报销金额", name_en="Reimbursement bonus"),
-        LineSpec("county", "households", "家庭数", name_zh="家庭数", name_en="Households"),
-        LineSpec("county", "eligible", "享受家庭数", name_zh="享受家庭数", name_en="Eligible households"),
-        LineSpec("county", "bonus", "提高报销总额 Σ bonus", name_zh="提高报销总额", name_en="Bonus in total"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "reimbursement_bonus", inputs=BonusInputs, parameters=BonusParameters,
+                              settle=settle, gather=gather, lookback=lookback)

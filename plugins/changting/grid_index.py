@@ -22,7 +22,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, IndicatorDef, Model, Outcome, trace
 from countypay.toolkit import (Amount, EntityCode, ItemCode, Weight, duplicates, exact, positive_sum, refuse,
                                round_half_up, show)
 
@@ -148,20 +148,5 @@ def gather(facts: Facts, params: GridParameters, period: Period) -> dict:
     return {"grids": grids}
 
 
-COMPONENT = Component(
-    code="grid_index",
-    name_zh="网格健康指数（月度）",
-    name_en="Monthly grid health index",
-    inputs=GridInputs,
-    parameters=GridParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("grid", "index", "网格健康指数 100 × Σ w·a / Σ w (2 decimals)",
-                 name_zh="网格健康指数", name_en="Grid health index"),
-        LineSpec("grid", "rank", "指数排名 (1 = highest; ties share the smaller rank)", name_zh="指数排名", name_en="Rank"),
-        LineSpec("county", "grids", "网格数 (grids reported)", name_zh="网格数", name_en="Grids"),
-        LineSpec("county", "indexed", "有指数的网格数 (grids with an index)",
-                 name_zh="有指数的网格数", name_en="Grids with an index"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "grid_index", inputs=GridInputs, parameters=GridParameters, settle=settle,
+                              gather=gather)

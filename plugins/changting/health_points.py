@@ -27,7 +27,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, Model, Outcome, trace
 from countypay.toolkit import ItemCode, Money, Pseudonym, duplicates, refuse
 
 KINDS = ("medical", "product", "daily", "filial_care")
@@ -219,30 +219,5 @@ def gather(facts: Facts, params: PointsParameters, period: Period) -> dict:
     return {"accounts": accounts}
 
 
-COMPONENT = Component(
-    code="health_points",
-    name_zh="健康积分账户与兑换",
-    name_en="Health points ledger and redemptions",
-    inputs=PointsInputs,
-    parameters=PointsParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("household", "opening", "期初积分 (points at the start)", name_zh="期初积分", name_en="Opening points"),
-        LineSpec("household", "earned", "获得积分 Σ earning × quantity", name_zh="获得积分", name_en="Points earned"),
-        LineSpec("household", "redeemed", "兑换积分（含孝心积分） Σ item points × quantity, applied",
-                 name_zh="兑换积分", name_en="Points redeemed"),
-        LineSpec("household", "refused", "拒绝的兑换次数 (would overdraw; refused whole)",
-                 name_zh="拒绝兑换次数", name_en="Redemptions refused"),
-        LineSpec("household", "closing", "期末积分 opening + earned − redeemed", name_zh="期末积分", name_en="Closing points"),
-        LineSpec("county", "accounts", "账户数 (number of accounts)", name_zh="账户数", name_en="Accounts"),
-        LineSpec("county", "points.opening", "Σ opening", name_zh="期初积分合计", name_en="Opening points in total"),
-        LineSpec("county", "points.issued", "发放积分 Σ earned", name_zh="发放积分", name_en="Points issued"),
-        LineSpec("county", "points.redeemed", "兑换积分 Σ redeemed", name_zh="兑换积分合计", name_en="Points redeemed in total"),
-        LineSpec("county", "points.outstanding", "未兑换积分 Σ closing", name_zh="未兑换积分", name_en="Points outstanding"),
-        LineSpec("county", "refused", "Σ refused", name_zh="拒绝兑换次数合计", name_en="Redemptions refused in total"),
-        LineSpec("county", "cost", "兑换支出 Σ quantity × item cost (yuan)", name_zh="兑换支出", name_en="Cost of redemptions"),
-        LineSpec("county", "cost.<kind>", "兑换支出 by kind: medical, product, daily, filial_care",
-                 name_zh="兑换支出（按类别）", name_en="Cost of redemptions by kind"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "health_points", inputs=PointsInputs, parameters=PointsParameters,
+                              settle=settle, gather=gather)

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from countypay.period import Month, Period
-from countypay.policy import TEAM_ROLES, Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import TEAM_ROLES, Component, Facts, Model, Outcome, trace
 from countypay.toolkit import EntityCode, ItemCode, duplicates, refuse
 
 ROLES = TEAM_ROLES
@@ -119,20 +119,5 @@ def gather(facts: Facts, params: TeamsParameters, period: Period) -> dict:
         for t in facts.teams]}
 
 
-COMPONENT = Component(
-    code="teams",
-    name_zh="家庭医生团队“3+1+1+X”配置核查",
-    name_en='Family-doctor teams "3+1+1+X": composition check',
-    inputs=TeamsInputs,
-    parameters=TeamsParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("team", "conformant", "团队角色配齐 1/0 (at least required_roles of each role)",
-                 name_zh="团队角色配齐", name_en="Team roles complete"),
-        LineSpec("team", "members", "团队成员数 (member entries)", name_zh="团队成员数", name_en="Members"),
-        LineSpec("county", "teams", "团队数 (number of teams)", name_zh="团队数", name_en="Teams"),
-        LineSpec("county", "conformant_teams", "配齐团队数 (teams with conformant = 1)",
-                 name_zh="配齐团队数", name_en="Complete teams"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "teams", inputs=TeamsInputs, parameters=TeamsParameters, settle=settle,
+                              gather=gather)

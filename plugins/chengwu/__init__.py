@@ -19,45 +19,20 @@ from countypay.hookspecs import hookimpl
 from countypay.policy import Component, Policy
 
 from . import assessment, project_funds
-from .catalogue import INDICATORS, PARAMETER_FILE, catalogue
+from .catalogue import INDICATORS, catalogue
 from .demo import countypay_demo  # noqa: F401  (hook implementation: the demo county, demo.py)
 
 __all__ = ["POLICY", "ASSESSMENT", "PROJECT_FUNDS", "catalogue"]
 
-ASSESSMENT = Component(
-    code="assessment",
-    name_zh="县域医疗卫生高质量发展绩效目标考核",
-    name_en="Graded assessment on the project's performance targets",
-    inputs=assessment.AssessmentInputs,
-    parameters=assessment.AssessmentParameters,
-    settle=assessment.settle,
-    gather=assessment.gather,
-    lookback=assessment.lookback,
-    lines=assessment.LINES,
-)
+ASSESSMENT = Component.declare(__file__, "assessment", inputs=assessment.AssessmentInputs,
+                               parameters=assessment.AssessmentParameters, settle=assessment.settle,
+                               gather=assessment.gather, lookback=assessment.lookback)
 
-PROJECT_FUNDS = Component(
-    code="project_funds",
-    name_zh="县域医疗卫生高质量发展提升项目资金执行",
-    name_en="Project funds: plan by task, year and source against disbursement",
-    inputs=project_funds.ProjectInputs,
-    parameters=project_funds.ProjectParameters,
-    settle=project_funds.settle,
-    gather=project_funds.gather,
-    lines=project_funds.LINES,
-)
+PROJECT_FUNDS = Component.declare(__file__, "project_funds", inputs=project_funds.ProjectInputs,
+                                  parameters=project_funds.ProjectParameters, settle=project_funds.settle,
+                                  gather=project_funds.gather)
 
-POLICY = Policy(
-    code="chengwu",
-    county="chengwu",
-    name_zh="成武县县域医疗卫生高质量发展提升项目",
-    name_en="Chengwu county health care high-quality development project",
-    version="0.1.0",
-    components=(ASSESSMENT, PROJECT_FUNDS),
-    parameter_file=PARAMETER_FILE,
-    indicators=INDICATORS,
-    reference="seeds/004 成政办字〔2024〕11号 县域医疗卫生高质量发展提升项目实施方案",
-)
+POLICY = Policy.declare(__file__, components=(ASSESSMENT, PROJECT_FUNDS), indicators=INDICATORS)
 
 
 @hookimpl

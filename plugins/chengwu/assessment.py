@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import Facts, Model, Outcome, trace
 from countypay.toolkit import (TRENDS, VALUE_TYPES, EntityCode, ItemCode, Part, Weight, duplicates, exact,
                                read_value, refuse, round_half_up, show)
 
@@ -338,16 +338,3 @@ def _met_formula(kind: str, direction: Optional[str]) -> str:
     if kind == "ratio":
         return f"met when {compare} on the first term of x:1 (at equality too)"
     return f"met when {compare} (at equality too)"
-
-
-LINES = (
-    LineSpec("institution", "<indicator>.met", "指标是否达到年度目标值 / target met (1) or not (0)",
-             name_zh="指标达标", name_en="Target met"),
-    LineSpec("institution", "<indicator>.points", "指标得分 / points: weight × attainment (exact in the trace)",
-             name_zh="指标得分", name_en="Points"),
-    LineSpec("institution", "score", "考核得分 / score: Σ exact points, half-up", name_zh="考核得分", name_en="Score"),
-    LineSpec("institution", "grade", "评价等级 / grade: its threshold (优秀/良好/合格/待改进 in the trace)",
-             name_zh="评价等级", name_en="Grade"),
-    LineSpec("county", "entities", "参评单位数 / entities assessed", name_zh="参评单位数", name_en="Entities assessed"),
-    LineSpec("county", "mean_score", "平均得分 / mean of the exact scores, half-up", name_zh="平均得分", name_en="Mean score"),
-)

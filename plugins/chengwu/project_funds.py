@@ -20,7 +20,7 @@ from typing import Optional
 from pydantic import Field, field_validator
 
 from countypay.period import Period
-from countypay.policy import Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import Facts, Model, Outcome, trace
 from countypay.toolkit import EntityCode, ItemCode, Money, Ratio, duplicates, exact, refuse, round_half_up, show
 
 from .assessment import Year
@@ -169,39 +169,3 @@ def _check(out: Outcome, task: str, key: str, period: Period) -> None:
     elif disbursed < planned and int(key[:4]) <= period.year:
         out.flag(task, f"disbursed.{key}.below_plan",
                  f"{task} {key}: disbursed {disbursed} of the {planned} planned by the end of {period}", "warning")
-
-
-LINES = (
-    LineSpec("task", "planned.<year>", "年度计划资金 / planned in the year, all sources",
-             name_zh="年度计划资金", name_en="Planned in the year"),
-    LineSpec("task", "planned.<year>.<source>", "年度计划资金（按来源） / planned in the year from a source",
-             name_zh="年度计划资金（按来源）", name_en="Planned in the year from a source"),
-    LineSpec("task", "disbursed.<year>", "年度到位资金 / disbursed in the year",
-             name_zh="年度到位资金", name_en="Disbursed in the year"),
-    LineSpec("task", "disbursed.<year>.<source>", "年度到位资金（按来源） / disbursed in the year from a source",
-             name_zh="年度到位资金（按来源）", name_en="Disbursed in the year from a source"),
-    LineSpec("task", "execution.<year>", "执行率 / disbursed / planned (4 decimals), where something was planned",
-             name_zh="年度执行率", name_en="Execution in the year"),
-    LineSpec("task", "execution.<year>.<source>", "执行率（按来源） / the same per source",
-             name_zh="年度执行率（按来源）", name_en="Execution in the year from a source"),
-    LineSpec("task", "planned", "任务计划资金合计 / the task's plan, all years", name_zh="任务计划资金合计", name_en="Planned in all"),
-    LineSpec("task", "disbursed", "任务到位资金合计 / disbursed, all years", name_zh="任务到位资金合计", name_en="Disbursed in all"),
-    LineSpec("task", "execution", "任务执行率 / disbursed / planned, all years", name_zh="任务执行率", name_en="Execution"),
-    LineSpec("county", "planned.<year>", "项目年度计划 / all tasks in the year (with .<source>)",
-             name_zh="项目年度计划", name_en="Planned in the year"),
-    LineSpec("county", "disbursed.<year>", "项目年度到位 / all tasks in the year (with .<source>)",
-             name_zh="项目年度到位", name_en="Disbursed in the year"),
-    LineSpec("county", "execution.<year>", "项目年度执行率 / (with .<source>)",
-             name_zh="项目年度执行率", name_en="Execution in the year"),
-    LineSpec("county", "planned.<source>", "按来源计划合计 / a source over all tasks and years",
-             name_zh="按来源计划合计", name_en="Planned from a source"),
-    LineSpec("county", "disbursed.<source>", "按来源到位合计 / a source over all tasks and years",
-             name_zh="按来源到位合计", name_en="Disbursed from a source"),
-    LineSpec("county", "execution.<source>", "按来源执行率 / disbursed / planned of a source",
-             name_zh="按来源执行率", name_en="Execution of a source"),
-    LineSpec("county", "planned", "项目总投资 / the whole plan", name_zh="项目总投资", name_en="Planned in all"),
-    LineSpec("county", "disbursed", "到位资金合计 / disbursed in all", name_zh="到位资金合计", name_en="Disbursed in all"),
-    LineSpec("county", "execution", "总执行率 / disbursed / planned in all", name_zh="总执行率", name_en="Execution in all"),
-    LineSpec("county", "share.<source>", "资金来源占比 / the source's share of the plan, computed (4 decimals)",
-             name_zh="资金来源占比", name_en="Source's share of the plan"),
-)

@@ -27,7 +27,7 @@ from typing import Annotated, Mapping, Optional
 from pydantic import Field, field_validator
 
 from countypay.toolkit import InputError
-from countypay.policy import Facts, IndicatorDef, LineSpec, Model, Outcome, trace
+from countypay.policy import Facts, IndicatorDef, Model, Outcome, trace
 from countypay.period import Period
 from countypay.toolkit import exact, fen, part, show, split, split_equal
 
@@ -105,30 +105,6 @@ def assessment_score(dimensions: Mapping[str, Decimal], weights: Mapping[str, De
     if any(dimensions.get(d) is None for d in DIMENSIONS):
         return None
     return sum((Decimal(weights[d]) * Decimal(dimensions[d]) for d in DIMENSIONS), Decimal(0))
-
-
-LINES = (
-    LineSpec("county", "budget", "B = previous_spending × (1 + growth_rate), half-up; ≤ funding when capped",
-             name_zh="医保基金总额预算", name_en="Global budget"),
-    LineSpec("county", "standard.<g>", "人头月支付标准 t_g = B × w_g / Σ_g w_g × member_months_g (shown to the fen)",
-             name_zh="人头月支付标准", name_en="Monthly payment per head"),
-    LineSpec("community", "budget", "B_c = Σ_g t_g × member_months_{c,g}, split from B by largest remainder",
-             name_zh="医共体预算", name_en="Community's budget"),
-    LineSpec("community", "actual", "pooled-fund spending of the community's insured, wherever treated",
-             name_zh="实际支出", name_en="Actual spending"),
-    LineSpec("community", "surplus", "B_c − actual when ≥ 0", name_zh="结余", name_en="Surplus"),
-    LineSpec("community", "surplus.retained", "surplus × (1 − a + a × f), half-up (结余留用)",
-             name_zh="结余留用", name_en="Surplus retained"),
-    LineSpec("community", "surplus.returned", "surplus − retained, back to the fund",
-             name_zh="结余返还基金", name_en="Surplus returned to the fund"),
-    LineSpec("community", "overspend", "actual − B_c when > 0", name_zh="超支", name_en="Overspend"),
-    LineSpec("community", "overspend.borne", "O × 0.85 × (1 − a × f), half-up (超支分担)",
-             name_zh="超支分担", name_en="Overspend borne"),
-    LineSpec("community", "overspend.fund_covered", "O − borne",
-             name_zh="基金承担超支", name_en="Overspend covered by the fund"),
-    LineSpec("community", "prepayment.month<MM>", "B_c / 12, largest remainder, earlier months first",
-             name_zh="按月预付", name_en="Monthly prepayment"),
-)
 
 
 # ---------------------------------------------------------------- settlement

@@ -10,25 +10,13 @@ institution for the previous year; indicators `performance_score` (institution, 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 from countypay.toolkit import WORK_EQUIVALENT, WORK_EQUIVALENT_INDICATORS
 
 from .demo import countypay_demo, countypay_synth  # noqa: F401  (hook implementations)
 
-POLICY = Policy(
-    code="haiyan",
-    county="haiyan",
-    name_zh="海盐县标化工作当量购买服务",
-    name_en="Haiyan standardized work equivalents",
-    version="0.1.0",
-    components=(WORK_EQUIVALENT,),
-    parameter_file=Path(__file__).with_name("parameters.yaml"),
-    indicators=WORK_EQUIVALENT_INDICATORS,
-    reference="seeds/001 Haiyan case",
-)
+POLICY = Policy.declare(__file__, components=(WORK_EQUIVALENT,), indicators=WORK_EQUIVALENT_INDICATORS)
 
 
 @hookimpl

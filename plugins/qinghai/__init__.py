@@ -14,25 +14,13 @@ The demo county, Huangyuan, comes from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import package, transfers
 from .demo import countypay_demo  # noqa: F401  (hook implementation)
 
-POLICY = Policy(
-    code="qinghai",
-    county="huangyuan",
-    name_zh="青海省县域紧密型医共体基本公共卫生服务经费打包",
-    name_en="Qinghai BPHS funds packaged to county medical communities",
-    version="0.1.0",
-    components=(package.COMPONENT, transfers.COMPONENT),
-    parameter_file=Path(__file__).with_name("parameters.yaml"),
-    indicators=package.INDICATORS,
-    reference="seeds/002 青卫健〔2021〕16号 关于扩大县域紧密型医共体基本公共卫生服务经费打包改革试点的通知 (2021-01-27)",
-)
+POLICY = Policy.declare(__file__, components=(package.COMPONENT, transfers.COMPONENT), indicators=package.INDICATORS)
 
 
 @hookimpl

@@ -24,7 +24,7 @@ from typing import Annotated, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, IndicatorDef, Model, Outcome, trace
 from countypay.toolkit import (EntityCode, Money, Ratio, Score, Weight, duplicates, exact, fen, part,
                                positive_sum, refuse, show, split)
 
@@ -237,40 +237,5 @@ def gather(facts: Facts, params: PackageParameters, period: Period) -> dict:
     return {"funds": funds, "half_scores": half_scores, "members": members}
 
 
-COMPONENT = Component(
-    code="package",
-    name_zh="基本公共卫生服务经费打包（含65岁及以上老年人健康体检）",
-    name_en="BPHS and 65+ health-check funds packaged to the medical community",
-    inputs=PackageInputs,
-    parameters=PackageParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("county", "fund.<source>", "一个来源的打包资金 / one source's money in the package",
-                 name_zh="打包资金（按来源）", name_en="Package money by source"),
-        LineSpec("county", "package", "打包经费 = Σ 各来源 / the package, all sources summed",
-                 name_zh="打包经费", name_en="Package"),
-        LineSpec("county", "half.<H1|H2>", "半年份额 (half_shares, 最大余额法) / the half's share",
-                 name_zh="半年份额", name_en="Half-year share"),
-        LineSpec("county", "earned.<H1|H2>", "半年评价所得 = 份额 × min(1, 得分/full_score) / earned by the half's score",
-                 name_zh="半年评价所得", name_en="Earned in the half"),
-        LineSpec("county", "withheld.<H1|H2>", "未得部分，冲抵下次预拨 / not earned, clawed back against the next advance",
-                 name_zh="半年未得部分", name_en="Withheld in the half"),
-        LineSpec("county", "received", "医共体实得 = earned.H1 + earned.H2 / received by the community",
-                 name_zh="医共体实得", name_en="Received by the community"),
-        LineSpec("county", "reserve", "牵头医院统筹留存 = received × community_reserve_rate / the lead hospital's reserve",
-                 name_zh="牵头医院统筹留存", name_en="Lead hospital's reserve"),
-        LineSpec("county", "distributable", "可分配 = received − reserve / to pay members",
-                 name_zh="可分配资金", name_en="Distributable"),
-        LineSpec("county", "withheld", "成员季度考核扣减合计 / what members' quarter scores withheld",
-                 name_zh="成员考核扣减合计", name_en="Withheld from members"),
-        LineSpec("county", "ledger.closing", "专账结余 = reserve + withheld / the lead hospital's ledger",
-                 name_zh="专账结余", name_en="Ledger balance"),
-        LineSpec("institution", "q<k>.part", "成员季度份额 (按权重, 最大余额法) / the member's part of quarter k",
-                 name_zh="成员季度份额", name_en="Quarter's share"),
-        LineSpec("institution", "q<k>.earned", "季度所得 = 份额 × 季度得分/100 / earned by the quarter's score",
-                 name_zh="季度所得", name_en="Earned in the quarter"),
-        LineSpec("institution", "paid", "成员全年拨付 = Σ q<k>.earned / paid to the member",
-                 name_zh="成员全年拨付", name_en="Paid in the year"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "package", inputs=PackageInputs, parameters=PackageParameters,
+                              settle=settle, gather=gather)

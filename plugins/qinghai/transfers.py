@@ -19,7 +19,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BeforeValidator, Field
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, LineSpec, Model, Outcome, trace
+from countypay.policy import Component, Facts, Model, Outcome, trace
 from countypay.toolkit import EntityCode, Money, duplicates, refuse
 
 HOPS = ("province_to_prefecture", "prefecture_to_county", "county_to_hospital")
@@ -160,26 +160,5 @@ def gather(facts: Facts, params: TransfersParameters, period: Period) -> dict:
     return {"transfers": transfers, **({"tasks": tasks} if tasks else {})}
 
 
-COMPONENT = Component(
-    code="transfers",
-    name_zh="打包经费拨付时限与全额拨付",
-    name_en="Transfers of the packaged funds: the 30-day rule and full pass-through",
-    inputs=TransfersInputs,
-    parameters=TransfersParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("hop", "days", "拨付用时（日历日）= sent_on − received_on / days the hop took",
-                 name_zh="拨付用时（日）", name_en="Days taken"),
-        LineSpec("hop", "late_days", "超过30日的天数 / days past the deadline (deadline hops only)",
-                 name_zh="逾期天数", name_en="Days late"),
-        LineSpec("hop", "amount_sent", "拨出金额 / the amount passed on", name_zh="拨出金额", name_en="Amount passed on"),
-        LineSpec("hop", "shortfall", "未全额拨付差额 = 收到 + 配套 − 拨出 / not passed on (full pass-through hops)",
-                 name_zh="未全额拨付差额", name_en="Shortfall"),
-        LineSpec("county", "shortfall", "各环节差额合计 / Σ shortfall over the hops",
-                 name_zh="各环节差额合计", name_en="Shortfall in total"),
-        LineSpec("task", "late_days", "任务逾期天数 / days a task of 附件2 is late",
-                 name_zh="任务逾期天数", name_en="Days the task is late"),
-        LineSpec("county", "compliant", "合规 (1/0)：无逾期、无差额 / 1 when no error flag", name_zh="合规", name_en="Compliant"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "transfers", inputs=TransfersInputs, parameters=TransfersParameters,
+                              settle=settle, gather=gather)

@@ -18,25 +18,15 @@ county and the facts of synthetic counties come from demo.py (with demo.yaml).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from countypay.hookspecs import hookimpl
 from countypay.policy import Policy
 
 from . import chronic, community, insurance, public_health
 from .demo import countypay_demo, countypay_synth  # noqa: F401  (hook implementations)
 
-POLICY = Policy(
-    code="suixi",
-    county="suixi",
-    name_zh="濉溪县健康管理单元资金共池",
-    name_en="Suixi health management units: pooled funds",
-    version="0.1.0",
-    components=(public_health.COMPONENT, insurance.COMPONENT, community.COMPONENT, chronic.COMPONENT),
-    parameter_file=Path(__file__).with_name("parameters.yaml"),
-    indicators=public_health.INDICATORS + insurance.INDICATORS + community.INDICATORS + chronic.INDICATORS,
-    reference="seeds/000 (Suixi slides, §2-3); seeds/001 (Suixi case)",
-)
+POLICY = Policy.declare(
+    __file__, components=(public_health.COMPONENT, insurance.COMPONENT, community.COMPONENT, chronic.COMPONENT),
+    indicators=public_health.INDICATORS + insurance.INDICATORS + community.INDICATORS + chronic.INDICATORS)
 
 
 @hookimpl

@@ -28,7 +28,7 @@ from typing import Annotated, Optional, TypeVar, Union
 from pydantic import Field, field_validator
 
 from countypay.period import Period
-from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.policy import TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
 from countypay.toolkit import (EntityCode, InputError, ItemCode, Money, Ratio, Score, Weight, duplicates,
                                exact, fen, positive_sum, refuse, round_half_up, show, split, split_equal)
 
@@ -255,48 +255,5 @@ def gather(facts: Facts, params: ChronicParameters, period: Period) -> dict:
     return out
 
 
-COMPONENT = Component(
-    code="chronic_package",
-    name_zh="门诊慢性病医保基金包干（小打包）",
-    name_en="Chronic-disease insurance package per township health centre (small package)",
-    inputs=ChronicInputs,
-    parameters=ChronicParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("institution", "budget", "包干总额 = enrolled × standard_per_head",
-                 name_zh="慢病包干总额", name_en="Small-package budget"),
-        LineSpec("institution", "actual", "the year's outpatient insurance spending on the enrolled patients",
-                 name_zh="门诊医保实际支出", name_en="Actual spending"),
-        LineSpec("institution", "advance.month<MM>", "按月预拨: budget / 12 by largest remainder",
-                 name_zh="按月预拨", name_en="Monthly advance"),
-        LineSpec("institution", "surplus", "结余 S = budget − actual, when not negative",
-                 name_zh="结余", name_en="Surplus"),
-        LineSpec("institution", "linked", "S × assessment_linked (the part scaled by the assessment)",
-                 name_zh="与考核挂钩部分", name_en="Part linked to the assessment"),
-        LineSpec("institution", "distributable", "S − linked + linked × score / 100, half-up",
-                 name_zh="可分配结余", name_en="Distributable surplus"),
-        LineSpec("institution", "county", "county share (4:4:2), for the county_institution named in its trace",
-                 name_zh="县级分配", name_en="County share"),
-        LineSpec("institution", "township", "township share (4:4:2), the centre's own",
-                 name_zh="乡镇级分配", name_en="Township share"),
-        LineSpec("institution", "village", "village share (4:4:2), all village clinics together",
-                 name_zh="村级分配", name_en="Village share"),
-        LineSpec("institution", "village.<code>", "a village clinic's part of the village share, by weight",
-                 name_zh="村卫生室分配", name_en="A village clinic's part"),
-        LineSpec("institution", "community_retained", "S − distributable, withheld by the assessment",
-                 name_zh="医共体留存", name_en="Retained by the medical community"),
-        LineSpec("institution", "overspend", "超支 O = actual − budget, when positive",
-                 name_zh="超支", name_en="Overspend"),
-        LineSpec("institution", "community_borne", "the overspend, borne by the medical community (超支由医共体分担)",
-                 name_zh="医共体承担超支", name_en="Overspend borne by the medical community"),
-        LineSpec("county", "budget", "Σ budget", name_zh="包干总额合计", name_en="Budget in total"),
-        LineSpec("county", "actual", "Σ actual", name_zh="实际支出合计", name_en="Actual spending in total"),
-        LineSpec("county", "surplus", "Σ S", name_zh="结余合计", name_en="Surplus in total"),
-        LineSpec("county", "overspend", "Σ O", name_zh="超支合计", name_en="Overspend in total"),
-        LineSpec("county", "community_retained", "Σ community_retained",
-                 name_zh="医共体留存合计", name_en="Retained in total"),
-        LineSpec("county", "small_package_share", "Σ budget / big_package (4 decimals), when big_package is given",
-                 name_zh="小包占大包比例", name_en="Small package's share of the big one"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "chronic_package", inputs=ChronicInputs, parameters=ChronicParameters,
+                              settle=settle, gather=gather)

@@ -20,7 +20,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.policy import TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
 from countypay.toolkit import (EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
                                check_balance, exact, fen, split, split_equal)
 
@@ -209,26 +209,5 @@ def gather(facts: Facts, params: CommunityParameters, period: Period) -> dict:
     return {"communities": communities}
 
 
-COMPONENT = Component(
-    code="community_surplus",
-    name_zh="医共体医保基金结余分配（6:3:1）",
-    name_en="Medical community insurance surplus sharing (6:3:1)",
-    inputs=CountyInputs,
-    parameters=CommunityParameters,
-    settle=settle,
-    gather=gather,
-    lines=(
-        LineSpec("county", "surplus", "the medical community's year-end surplus",
-                 name_zh="医共体年终结余", name_en="Year-end surplus"),
-        LineSpec("county", "tier.<tier>", "surplus split 6:3:1 over county, township, village",
-                 name_zh="分级分配", name_en="Tier's share"),
-        LineSpec("institution", "share", "the tier's amount by weight within the tier",
-                 name_zh="机构分配额", name_en="Institution's share"),
-        LineSpec("institution", "public_health_transfer", "lead hospital: 5 % of its share, half-up",
-                 name_zh="转付公共卫生机构", name_en="Passed to public-health institutions"),
-        LineSpec("institution", "public_health_received", "public-health institution: an equal part of the transfer",
-                 name_zh="公共卫生机构所得", name_en="Received as a public-health institution"),
-        LineSpec("institution", "paid", "share − transfer (lead) + received (public-health institutions)",
-                 name_zh="实际拨付", name_en="Paid"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "community_surplus", inputs=CountyInputs, parameters=CommunityParameters,
+                              settle=settle, gather=gather)

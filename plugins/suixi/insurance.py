@@ -23,7 +23,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import ROLES, TIERS, Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.policy import ROLES, TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
 from countypay.toolkit import (Amount, EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
                                exact, fen, show, split, split_equal)
 
@@ -204,34 +204,6 @@ def gather(facts: Facts, params: InsuranceParameters, period: Period) -> dict:
     return {"units": units}
 
 
-COMPONENT = Component(
-    code="insurance_capitation",
-    name_zh="健康管理单元医保基金包干（大打包）",
-    name_en="Insurance capitation per health management unit (big package)",
-    inputs=InsuranceInputs,
-    parameters=InsuranceParameters,
-    settle=settle,
-    gather=gather,
-    lookback=lambda params: params.history_years,
-    lines=(
-        LineSpec("unit", "<g>.budget", "mean(last three per-capita figures) × population, half-up; g = general | chronic",
-                 name_zh="医保包干预算", name_en="Capitation budget"),
-        LineSpec("unit", "<g>.actual", "the year's insurance spending", name_zh="医保实际支出", name_en="Actual spending"),
-        LineSpec("unit", "<g>.surplus", "budget − actual, when not negative", name_zh="结余", name_en="Surplus"),
-        LineSpec("unit", "<g>.county", "county tier share × coefficient (1:2:7 general, 4:4:2 chronic)",
-                 name_zh="县级分配", name_en="County tier's share"),
-        LineSpec("unit", "<g>.township", "township tier share × coefficient",
-                 name_zh="乡镇级分配", name_en="Township tier's share"),
-        LineSpec("unit", "<g>.village", "village tier share × coefficient",
-                 name_zh="村级分配", name_en="Village tier's share"),
-        LineSpec("unit", "<g>.community_retained", "surplus − Σ tier amounts",
-                 name_zh="医共体留存", name_en="Retained by the medical community"),
-        LineSpec("unit", "<g>.overspend", "actual − budget, when positive", name_zh="超支", name_en="Overspend"),
-        LineSpec("unit", "<g>.community_borne", "the overspend, borne by the medical community",
-                 name_zh="医共体承担超支", name_en="Overspend borne by the medical community"),
-        LineSpec("unit", "<g>.advance.month<MM>", "monthly advance, budget / 12 by largest remainder",
-                 name_zh="按月预拨", name_en="Monthly advance"),
-        LineSpec("institution", "insurance.<g>.<tier>", "tier amounts of the units whose team names the institution",
-                 name_zh="医保结余分配", name_en="Share of the units' surplus"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "insurance_capitation", inputs=InsuranceInputs,
+                              parameters=InsuranceParameters, settle=settle, gather=gather,
+                              lookback=lambda params: params.history_years)

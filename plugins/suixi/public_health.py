@@ -24,7 +24,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
-from countypay.policy import Component, Facts, IndicatorDef, LineSpec, Model, Outcome, plain, trace
+from countypay.policy import Component, Facts, IndicatorDef, Model, Outcome, plain, trace
 from countypay.toolkit import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates,
                                positive_sum, refuse,
                                exact, fen, rank_tiers, read_yaml, show, split)
@@ -436,46 +436,6 @@ def gather(facts: Facts, params: PublicHealthParameters, period: Period) -> dict
     return out
 
 
-COMPONENT = Component(
-    code="public_health",
-    name_zh="健康管理单元村级基本公共卫生经费包干（7:2:1）",
-    name_en="Village-level public-health capitation per health management unit (7:2:1)",
-    inputs=PublicHealthInputs,
-    parameters=PublicHealthParameters,
-    settle=settle,
-    gather=gather,
-    benchmarks=lambda params: {o.code: o.benchmark for o in params.objectives},
-    lines=(
-        LineSpec("unit", "package", "P_u, 村级基本公共卫生经费包干",
-                 name_zh="村级基本公共卫生经费包干", name_en="Village-level public-health capitation"),
-        LineSpec("unit", "process.pool", "A_u = P_u × 70 % (largest remainder)",
-                 name_zh="过程评价资金", name_en="Process pool"),
-        LineSpec("unit", "objective.pool", "B_u = P_u × 20 %", name_zh="目标评价资金", name_en="Objective pool"),
-        LineSpec("unit", "effect.contribution", "C_u = P_u × 10 %",
-                 name_zh="效果评价资金", name_en="Contribution to the effect pool"),
-        LineSpec("unit", "process.<subproject>.earned", "two-card: credits × q × 元/分; other: b_j × q; capped at b_j",
-                 name_zh="子项目过程评价所得", name_en="Earned on a subproject"),
-        LineSpec("unit", "process.paid", "过程评价 Σ earned", name_zh="过程评价拨付", name_en="Paid for the process"),
-        LineSpec("unit", "process.deducted", "A_u − process.paid (to the effect pool)",
-                 name_zh="过程评价扣减", name_en="Deducted in the process"),
-        LineSpec("unit", "objective.<indicator>.paid", "the indicator's budget if attained and not vetoed",
-                 name_zh="目标指标拨付", name_en="Paid for an objective"),
-        LineSpec("unit", "objective.paid", "目标评价 Σ attained budgets",
-                 name_zh="目标评价拨付", name_en="Paid for the objectives"),
-        LineSpec("unit", "objective.deducted", "B_u − objective.paid (to the effect pool)",
-                 name_zh="目标评价扣减", name_en="Deducted for the objectives"),
-        LineSpec("unit", "effect.paid", "效果评价: by rank of δ in the effect pool",
-                 name_zh="效果评价拨付", name_en="Paid for the effect"),
-        LineSpec("unit", "total", "process.paid + objective.paid + effect.paid",
-                 name_zh="合计拨付", name_en="Paid in total"),
-        LineSpec("county", "effect.pool", "E = Σ (C_u + deductions); also per community when effect_scope is community",
-                 name_zh="效果评价资金池", name_en="Effect pool"),
-        LineSpec("county", "effect.undistributed", "amounts of tiers with no rank",
-                 name_zh="效果评价未分配", name_en="Effect pool undistributed"),
-        LineSpec("county", "package.total", "Σ P_u", name_zh="包干经费合计", name_en="Capitation in total"),
-        LineSpec("county", "village_share.required", "bphs_subsidies × 48 % (when bphs_subsidies is given)",
-                 name_zh="村级应占份额", name_en="Village share required"),
-        LineSpec("county", "village_share.shortfall", "max(required − Σ P_u, 0)",
-                 name_zh="村级份额缺口", name_en="Village share shortfall"),
-    ),
-)
+COMPONENT = Component.declare(__file__, "public_health", inputs=PublicHealthInputs,
+                              parameters=PublicHealthParameters, settle=settle, gather=gather,
+                              benchmarks=lambda params: {o.code: o.benchmark for o in params.objectives})

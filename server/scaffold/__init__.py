@@ -1,9 +1,9 @@
 """`countypay new-policy CODE`: a working plugin package to start a county's policy from.
 
 The files are templates in `files/` (string.Template: `${code}`, `${package}`, `${dist}`,
-`${name_zh}`, `${name_en}`): the package with its parameter file and one component with
-`gather`, a case file, tests, an example bundle and a README. docs/plugins.md shows them as
-written for one county, and a test keeps the two equal.
+`${name_zh}`, `${name_en}`): the package with its policy and parameter files and one
+component with `gather`, a case file, tests, an example bundle and a README. docs/plugins.md
+shows them as written for one county, and a test keeps the two equal.
 """
 from __future__ import annotations
 
