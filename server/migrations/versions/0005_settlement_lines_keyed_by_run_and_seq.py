@@ -1,7 +1,5 @@
 """settlement lines keyed by (run_id, seq)
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-11-25 15:10:00
 """
 from alembic import op
@@ -9,8 +7,6 @@ from alembic import op
 
 revision = '0005'
 down_revision = '0004'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,7 +1,5 @@
 """institution parents; fund transfers and notice tasks
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-11-30 12:30:00
 """
 import sqlalchemy as sa
@@ -12,8 +10,6 @@ import countypay.db
 
 revision = '0006'
 down_revision = '0005'
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,6 @@
 """indicator value types; family-doctor teams and staff days; households with monthly
 compliance, reimbursable expenses and health points; project plans and disbursements
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-12-07 10:00:00
 """
 import sqlalchemy as sa
@@ -13,8 +11,6 @@ import countypay.db
 
 revision = '0007'
 down_revision = '0006'
-branch_labels = None
-depends_on = None
 
 Code = sqlmodel.sql.sqltypes.AutoString
 

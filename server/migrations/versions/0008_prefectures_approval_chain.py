@@ -2,8 +2,6 @@
 roles; per-input digests of runs; a lock nothing gets round (REPLACE on SQLite, TRUNCATE on
 PostgreSQL)
 
-Revision ID: 0008
-Revises: 0007
 Create Date: 2026-12-10 09:00:00
 """
 import sqlalchemy as sa
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = '0008'
 down_revision = '0007'
-branch_labels = None
-depends_on = None
 
 Code = sqlmodel.sql.sqltypes.AutoString
 When = sqlmodel.sql.sqltypes.UTCDateTime

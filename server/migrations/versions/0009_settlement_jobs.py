@@ -1,7 +1,5 @@
 """settlement jobs: a period for many counties, shared out to workers county by county
 
-Revision ID: 0009
-Revises: 0008
 Create Date: 2026-11-30 13:00:00
 """
 import sqlalchemy as sa
@@ -10,8 +8,6 @@ from alembic import op
 
 revision = '0009'
 down_revision = '0008'
-branch_labels = None
-depends_on = None
 
 Code = sqlmodel.sql.sqltypes.AutoString
 When = sqlmodel.sql.sqltypes.UTCDateTime

@@ -1,7 +1,5 @@
 """map features: a county's towns and grids as polygons and its institutions as points (GeoJSON)
 
-Revision ID: 0010
-Revises: 0009
 Create Date: 2026-11-30 16:00:00
 """
 import sqlalchemy as sa
@@ -10,8 +8,6 @@ from alembic import op
 
 revision = '0010'
 down_revision = '0009'
-branch_labels = None
-depends_on = None
 
 Code = sqlmodel.sql.sqltypes.AutoString
 
