@@ -53,6 +53,16 @@ def column(attr: str, kind: object, description: Optional[str] = None, of: str =
     return strawberry.field(resolver=resolve, description=description)
 
 
+def follow(key: str, kind: str, description: str, loader: Optional[str] = None, optional: bool = False):
+    """A field that follows the row's foreign key `key` to the object of type `kind` (a name of
+    this module: null when the key is), batched by the context's loader of that kind."""
+    async def resolve(self, info: Info):
+        at = getattr(self.row, key)
+        return None if at is None else globals()[kind](row=await ctx(info).loader(loader or kind.lower()).load(at))
+    resolve.__annotations__ = {"info": Info, "return": f"Optional[{kind}]" if optional else kind}
+    return strawberry.field(resolver=resolve, description=description)
+
+
 def ordered(model, order: Optional[Order]) -> tuple:
     """The ORDER BY of a list of a model in the order asked, the id last so the order is total."""
     order = order or Order.CODE_ASC
@@ -132,9 +142,7 @@ class Prefecture(Node):
     name_zh = column("name_zh", str, "Chinese name.")
     name_en = column("name_en", str, "English name.")
 
-    @strawberry.field(description='The province the prefecture belongs to.')
-    async def province(self, info: Info) -> Province:
-        return Province(row=await ctx(info).loader("province").load(self.row.province_id))
+    province = follow("province_id", "Province", "The province the prefecture belongs to.")
 
     @strawberry.field(description="The prefecture's counties that the caller may read.")
     async def counties(self, info: Info, first: Optional[int] = DEFAULT_PAGE, after: Optional[str] = None,
@@ -161,16 +169,10 @@ class County(Node):
     name_en = column("name_en", str, "English name.")
     population = column("population", Optional[int], "Resident population (常住人口), where known.")
 
-    @strawberry.field(description='The province the county belongs to.')
-    async def province(self, info: Info) -> Province:
-        return Province(row=await ctx(info).loader("province").load(self.row.province_id))
+    province = follow("province_id", "Province", "The province the county belongs to.")
 
-    @strawberry.field(description="The prefecture (市, 州) the county belongs to; null for a county its province "
-                                  "governs directly.")
-    async def prefecture(self, info: Info) -> Optional[Prefecture]:
-        if self.row.prefecture_id is None:
-            return None
-        return Prefecture(row=await ctx(info).loader("prefecture").load(self.row.prefecture_id))
+    prefecture = follow("prefecture_id", "Prefecture", "The prefecture (市, 州) the county belongs to; null for a "
+                        "county its province governs directly.", optional=True)
 
     @strawberry.field(description="Medical communities (医共体).")
     async def communities(self, info: Info) -> list[Community]:
@@ -259,9 +261,7 @@ class Community(Node):
     name_zh = column("name_zh", str, "Chinese name.")
     name_en = column("name_en", str, "English name.")
 
-    @strawberry.field(description='The county of the community.')
-    async def county(self, info: Info) -> County:
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county of the community.")
 
     @strawberry.field(description="The lead institution (牵头医院).")
     async def lead(self, info: Info) -> Optional[Institution]:
@@ -305,15 +305,9 @@ class Institution(Node):
 
     tier = column("tier", Tier, "Its tier (县/镇/村).")
 
-    @strawberry.field(description='The medical community it belongs to, if any.')
-    async def community(self, info: Info) -> Optional[Community]:
-        if self.row.community_id is None:
-            return None
-        return Community(row=await ctx(info).loader("community").load(self.row.community_id))
+    community = follow("community_id", "Community", "The medical community it belongs to, if any.", optional=True)
 
-    @strawberry.field(description='The county of the institution.')
-    async def county(self, info: Info) -> County:
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county of the institution.")
 
 
 @strawberry.type(description="One role of a unit's team and the institution that holds it.")
@@ -341,15 +335,10 @@ class Unit(Node):
     name_zh = column("name_zh", str, "Chinese name.")
     name_en = column("name_en", str, "English name.")
 
-    @strawberry.field(description='The medical community whose institutions serve the unit.')
-    async def community(self, info: Info) -> Optional[Community]:
-        if self.row.community_id is None:
-            return None
-        return Community(row=await ctx(info).loader("community").load(self.row.community_id))
+    community = follow("community_id", "Community", "The medical community whose institutions serve the unit.",
+                       optional=True)
 
-    @strawberry.field(description='The county of the unit.')
-    async def county(self, info: Info) -> County:
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county of the unit.")
 
     @strawberry.field(description="The team: role → institution.")
     async def team(self, info: Info) -> list[TeamMember]:
@@ -432,13 +421,9 @@ class IndicatorValue:
     def text(self) -> Optional[str]:
         return self.row.text
 
-    @strawberry.field(description="The indicator's definition.")
-    async def indicator(self, info: Info) -> Indicator:
-        return Indicator(row=await ctx(info).loader("indicator").load(self.row.indicator_id))
+    indicator = follow('indicator_id', 'Indicator', "The indicator's definition.")
 
-    @strawberry.field(description='The county the value belongs to.')
-    async def county(self, info: Info) -> County:
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county the value belongs to.")
 
     @strawberry.field(description="Attainment against the benchmark and the target of the period's year.")
     async def attainment(self, info: Info) -> Attainment:
@@ -566,9 +551,7 @@ class SettlementRun(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
-    @strawberry.field(description='The county settled.')
-    async def county(self, info: Info) -> County:
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county settled.")
 
     policy = column("policy", str, "The policy's code.")
     component = column("component", str, "The component's code.")
@@ -631,11 +614,7 @@ class SettlementRun(Node):
     approved_at = column("approved_at", Optional[datetime], 'When it was approved; null for a draft.')
     approved_by = column("approved_by", Optional[str], 'Who approved it; null for a draft.')
 
-    @strawberry.field(description="The run this one replaces.")
-    async def supersedes(self, info: Info) -> Optional[SettlementRun]:
-        if self.row.supersedes_id is None:
-            return None
-        return SettlementRun(row=await ctx(info).loader("run").load(self.row.supersedes_id))
+    supersedes = follow("supersedes_id", "SettlementRun", "The run this one replaces.", loader="run", optional=True)
 
     @strawberry.field(description="The lines, optionally of one entity or one line code (an institution's token: "
                                   "its own lines only).")
@@ -695,11 +674,8 @@ class AuditEvent(Node):
     actor = column("actor", str, "The token holder or user that acted.")
     action = column("action", AuditAction, "What was done.")
 
-    @strawberry.field(description='The county concerned; null for a change of no one county.')
-    async def county(self, info: Info) -> Optional[County]:
-        if self.row.county_id is None:
-            return None
-        return County(row=await ctx(info).loader("county").load(self.row.county_id))
+    county = follow("county_id", "County", "The county concerned; null for a change of no one county.",
+                    optional=True)
 
     subject = column("subject", str, "What was acted on, e.g. `run 12`.")
     detail = column("detail", Optional[JSON], "What was done: tables and rows imported, a run's key, a parameter's new value.")
