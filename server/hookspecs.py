@@ -141,8 +141,9 @@ def countypay_demo(seed: int, year: int) -> Optional[DemoData]:
     component of the plugin's policies reads for `year` (and for the years it looks back). The
     same seed and year must give the same rows: draw from a `random.Random` of your own, seeded
     from `seed` and your county's code, so that what one plugin makes does not depend on which
-    others are installed. Figures from a source document are marked so in the plugin's data
-    file; everything else is synthetic and says so.
+    others are installed (`countypay.toolkit.demo_county` starts a county so from its demo.yaml).
+    Figures from a source document are marked so in the plugin's data file; everything else is
+    synthetic and says so.
 
     The core writes every plugin's rows as one bundle and imports it through the normal import
     (every row checked, all or nothing) when the demo database lacks any of their counties. It

@@ -6,7 +6,8 @@
 - `work_equivalents`: purchase of services by standardized work equivalents (POLICIES.md §3.1),
   with the input and parameter shapes it reads.
 - `InputError` for input a rule refuses (name the field), `read_yaml` for a plugin's data files
-  (numbers read exactly).
+  (numbers read exactly); `Shares(n)`, the type of n weights that split money; `found` for
+  what a `gather` found in the store.
 - `read_value` and `VALUE_TYPES`: indicator values written as text ("36.70%", "8.1:1", "是"),
   read by type the same way the import checks them; `Pseudonym` for household codes.
 """
@@ -18,9 +19,9 @@ from fractions import Fraction
 from itertools import groupby
 from math import ceil, lcm
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Annotated, Any, Callable, Optional, Sequence
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from .errors import InputError
 from .fields import (Amount, EntityCode, ItemCode, Money, Pseudonym, Ratio, Score, Weight, duplicates,
@@ -36,7 +37,24 @@ __all__ = ["InputError", "Amount", "EntityCode", "ItemCode", "Money", "Pseudonym
            "duplicates", "positive_sum", "refuse", "read_yaml", "check_balance", "split", "split_equal", "part", "fen", "exact", "show", "round_half_up",
            "rank_tiers", "Ranking", "work_equivalents", "WorkEquivalentInputs",
            "WorkEquivalentParameters", "gather_work_equivalents", "WORK_EQUIVALENT_INDICATORS",
-           "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID", "WORK_EQUIVALENT"]
+           "WORK_EQUIVALENT_FUND", "WORK_EQUIVALENT_PAID", "WORK_EQUIVALENT", "Shares", "found"]
+
+
+def _not_all_zero(weights: list[Decimal], info: ValidationInfo) -> list[Decimal]:
+    positive_sum(weights, info.field_name)
+    return weights
+
+
+def Shares(n: int) -> Any:
+    """The type of `n` weights that split money (4:4:2, 7:2:1): none negative and not all zero,
+    or the money would have no owner."""
+    return Annotated[list[Weight], Field(min_length=n, max_length=n), AfterValidator(_not_all_zero)]
+
+
+def found(**values: Any) -> dict[str, Any]:
+    """The values a `gather` found: those that are not None. What the store lacks stays out of
+    the inputs, so the rule's own default or check applies to it."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 # ---------------------------------------------------------------- tier ranking with pooled ties
@@ -292,23 +310,14 @@ def gather_work_equivalents(facts: Facts, params: WorkEquivalentParameters, peri
     for inst in sorted(by_inst):
         months = []
         for month in sorted(by_inst[inst]):
-            m = {"month": month, "counts": by_inst[inst][month]}
-            for key, indicator in (("noncompliant_ratio", "noncompliant_ratio"), ("quality", "service_quality")):
-                v = facts.value(indicator, inst, month)
-                if v is not None:
-                    m[key] = v
-            months.append(m)
-        entry: dict = {"code": inst, "months": months}
+            months.append({"month": month, "counts": by_inst[inst][month],
+                           **found(noncompliant_ratio=facts.value("noncompliant_ratio", inst, month),
+                                   quality=facts.value("service_quality", inst, month))})
         population = facts.value("served_population", inst, period)
-        if population:
-            entry["population"] = int(population)
-        perf = facts.value("performance_score", inst, period)
-        if perf is not None:
-            entry["performance"] = perf
-        prev = facts.fund(WORK_EQUIVALENT_PAID, inst, period.previous_year())
-        if prev is not None:
-            entry["previous_payment"] = prev
-        institutions.append(entry)
+        institutions.append({"code": inst, "months": months, **found(
+            population=int(population) if population else None,
+            performance=facts.value("performance_score", inst, period),
+            previous_payment=facts.fund(WORK_EQUIVALENT_PAID, inst, period.previous_year()))})
     return {"fund": facts.fund(WORK_EQUIVALENT_FUND, "county", period), "institutions": institutions}
 
 
@@ -326,10 +335,23 @@ core's, in toolkit.yaml, written once for every policy that uses it."""
 import random  # noqa: E402
 from datetime import date  # noqa: E402
 
-from .hookspecs import Rows  # noqa: E402
+from .hookspecs import Rows, SyntheticCounty  # noqa: E402
 from .money import from_fen, to_fen  # noqa: E402
 
-__all__ += ["defaults_in_force", "apportion", "from_fen", "to_fen", "work_equivalent_rows"]
+__all__ += ["demo_county", "defaults_in_force", "apportion", "from_fen", "to_fen", "work_equivalent_rows",
+            "synthetic_work_equivalents"]
+
+
+def demo_county(figures: Path, seed: int, population: Optional[Callable[[dict], int]] = None
+                ) -> tuple[dict[str, Any], str, random.Random, Rows]:
+    """How a plugin's demo county starts (`countypay_demo`): the figures of its data file (its
+    demo.yaml), the county's code, the random generator it draws from, seeded by the demo's seed
+    and the county's code so that what one plugin draws does not depend on the others, and rows
+    placing the county (`Rows.placed`), with its `population` read from the figures when given."""
+    f = read_yaml(figures)
+    code = f["county"]["code"]
+    rows = Rows.placed(f) if population is None else Rows.placed(f, population=population(f))
+    return f, code, random.Random(f"{seed}:{code}"), rows
 
 
 def defaults_in_force(parameter_file: Path, component: str, on: date) -> dict[str, Any]:
@@ -413,3 +435,16 @@ def work_equivalent_rows(rows: Rows, county: str, rng: random.Random, year: int,
         expected = fund_fen * keep * q[code] / total_q * perf[code] / 1000
         rows.add("funds", county=county, code=WORK_EQUIVALENT_PAID, entity=code, period=str(year - 1),
                  amount=from_fen(int(round_half_up(expected * rng.randint(900, 1000) / 1000, 0))))
+
+
+def synthetic_work_equivalents(rows: Rows, county: SyntheticCounty, rng: random.Random, parameter_file: Path,
+                               per_capita: Any) -> None:
+    """`work_equivalent_rows` for a synthetic county on a plugin's catalogue: every institution
+    below the county tier serves a share of the county's residents, and the fund is sized for
+    `per_capita` yuan a head."""
+    residents = sum(u["populations"]["residents"] for u in county.units)
+    centres = [i["code"] for i in county.institutions if i["tier"] != "county"]
+    served = apportion(residents, [rng.randint(30, 70) for _ in centres])
+    work_equivalent_rows(rows, county.code, rng, county.year,
+                         defaults_in_force(parameter_file, "work_equivalent", date(county.year, 1, 1)),
+                         list(zip(centres, served)), per_capita=per_capita, months=county.months)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from countypay.hookspecs import DemoData, Rows, hookimpl
-from countypay.toolkit import apportion, defaults_in_force, read_yaml
+from countypay.toolkit import apportion, defaults_in_force, demo_county
 
 FIGURES = Path(__file__).with_name("demo.yaml")
 PARAMETERS = Path(__file__).with_name("parameters.yaml")
@@ -31,10 +31,7 @@ ROLES = ("gp", "nurse", "public_health", "cdc", "specialist")  # "3+1+1"; the X 
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
-    rng = random.Random(f"{seed}:{c}")
-    rows = Rows.placed(f)
+    f, c, rng, rows = demo_county(FIGURES, seed)
     grids = _grids(rows, c, f)
     _teams(rows, c, f, rng, grids, year)
     _grid_values(rows, c, f, rng, grids, year)

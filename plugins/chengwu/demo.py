@@ -17,15 +17,14 @@ subdistrict centres and 286 village clinics (demo.yaml), and what the two compon
 """
 from __future__ import annotations
 
-import random
 import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from countypay.hookspecs import ChainStep, DemoData, Rows, hookimpl
-from countypay.toolkit import apportion, read_value, read_yaml
+from countypay.hookspecs import ChainStep, DemoData, hookimpl
+from countypay.toolkit import apportion, demo_county, read_value
 
 from .catalogue import catalogue
 
@@ -54,10 +53,7 @@ def cell(text: str, kind: str, target: bool = False) -> Optional[tuple[Optional[
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
-    rng = random.Random(f"{seed}:{c}")
-    rows = Rows.placed(f)
+    f, c, rng, rows = demo_county(FIGURES, seed)
     com = f["community"]["code"]
     rows.add("communities", county=c, **f["community"])
     for x in f["county_hospitals"]:

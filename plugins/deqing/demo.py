@@ -20,23 +20,19 @@ from fractions import Fraction
 from pathlib import Path
 
 from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
-from countypay.toolkit import (apportion, defaults_in_force, exact, from_fen, read_yaml, round_half_up,
-                               work_equivalent_rows)
+from countypay.toolkit import (apportion, defaults_in_force, demo_county, exact, from_fen, read_yaml,
+                               round_half_up, synthetic_work_equivalents, work_equivalent_rows)
 
 from .history import indicator_values
 
 POLICY = "deqing"
 FIGURES = Path(__file__).with_name("demo.yaml")
 PARAMETERS = Path(__file__).with_name("parameters.yaml")
-NOT_PAID_BY_POLICY = ("county_hospital", "public_health_institution")
 
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
-    rng = random.Random(f"{seed}:{c}")
-    rows = Rows.placed(f, population=f["residents"])
+    f, c, rng, rows = demo_county(FIGURES, seed, population=lambda f: f["residents"])
     for x in f["communities"]:
         rows.add("communities", county=c, code=x["code"], name_zh=x["name_zh"], name_en=x["name_en"], lead=x["lead"])
     for x in f["county_hospitals"]:
@@ -144,11 +140,5 @@ def synthetic(county: SyntheticCounty) -> Rows:
                         for com in people},
                        {com: Fraction(rng.randint(960, 1010), 1000) for com in people})
     if county.number % 3 == 0:
-        residents = sum(u["populations"]["residents"] for u in county.units)
-        centres = [i["code"] for i in county.institutions if i["kind"] not in NOT_PAID_BY_POLICY]
-        served = apportion(residents, [rng.randint(30, 70) for _ in centres])
-        work_equivalent_rows(rows, county.code, rng, county.year,
-                             defaults_in_force(PARAMETERS, "work_equivalent", date(county.year, 1, 1)),
-                             list(zip(centres, served)), per_capita=f["work_equivalent_per_capita"],
-                             months=county.months)
+        synthetic_work_equivalents(rows, county, rng, PARAMETERS, f["work_equivalent_per_capita"])
     return rows

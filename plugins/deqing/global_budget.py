@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 from countypay.toolkit import InputError
 from countypay.policy import Facts, IndicatorDef, Model, Outcome, trace
 from countypay.period import Period
-from countypay.toolkit import exact, fen, part, show, split, split_equal
+from countypay.toolkit import exact, fen, found, part, show, split, split_equal
 
 GROUPS = ("employee.le60", "employee.gt60", "resident.le60", "resident.gt60")
 """Insured groups: insurance scheme (职工/城乡居民) × age (60周岁及以下 / 以上)."""
@@ -47,6 +47,17 @@ FUNDING_FUND = "insurance_funding"
 """Fund code: the year's pooled-fund income (筹资), on the county."""
 
 SEED = "seeds/003 促进三医协同发展"
+
+BALANCE = {
+    "surplus": ("surplus = B_c − actual",
+                "retained", "surplus × ((1 − assessed_share) + assessed_share × f), half-up; f = score / 100",
+                "returned", "surplus − retained, back to the fund"),
+    "overspend": ("overspend O = actual − B_c",
+                  "borne", "O × overspend_base_ratio × (1 − assessed_share × f), half-up; f = score / 100",
+                  "fund_covered", "O − borne, covered by the fund"),
+}
+"""A community's balance, a surplus or an overspend: the formula of its line, then the part the
+community retains or bears and its formula, then the rest (the fund's) and its formula."""
 
 INDICATORS = (
     *(IndicatorDef(f"member_months.{g}", f"参保人员人头月数（{zh}）",
@@ -171,37 +182,24 @@ def settle(inputs: GlobalBudgetInputs, params: GlobalBudgetParameters, period: P
             "§4.1 inputs", "pooled-fund spending of the community's insured, wherever they were treated",
             {"actual": c.actual}))
 
-        # 4. Balance = B_c − actual_c: surplus (≥ 0) or overspend.
+        # 4. Balance = B_c − actual_c: a surplus, of which the community retains a part and returns
+        #    the rest to the fund, or an overspend, of which it bears a part and the fund covers the rest.
         balance = budget - c.actual
         if balance >= 0:
-            kept_ratio = 1 - a + a * f
-            retained, returned = part(balance, kept_ratio)
-            out.add(c.code, "surplus", balance, trace(
-                "§4.1 step 4", "surplus = B_c − actual", {"B_c": budget, "actual": c.actual}))
-            out.add(c.code, "surplus.retained", retained, trace(
-                "§4.1 step 4", "surplus × ((1 − assessed_share) + assessed_share × f), half-up; f = score / 100",
-                {"surplus": balance, "assessment_score": c.assessment_score},
-                {"assessed_share": params.assessed_share}, ratio=show(kept_ratio)))
-            out.add(c.code, "surplus.returned", returned, trace(
-                "§4.1 step 4", "surplus − retained, back to the fund", {"surplus": balance, "retained": retained}))
-            out.pool(f"surplus.{c.code}", balance, [(c.code, "surplus.retained"), (c.code, "surplus.returned")])
-            out.pool(f"balance.{c.code}", budget, [(c.code, "actual"), (c.code, "surplus")])
+            side, amount, ratio, whole, other = "surplus", balance, 1 - a + a * f, budget, "actual"
+            linked = {"assessed_share": params.assessed_share}
         else:
-            overspend = -balance
-            borne_ratio = base * (1 - a * f)
-            borne, covered = part(overspend, borne_ratio)
-            out.add(c.code, "overspend", overspend, trace(
-                "§4.1 step 4", "overspend O = actual − B_c", {"B_c": budget, "actual": c.actual}))
-            out.add(c.code, "overspend.borne", borne, trace(
-                "§4.1 step 4", "O × overspend_base_ratio × (1 − assessed_share × f), half-up; f = score / 100",
-                {"overspend": overspend, "assessment_score": c.assessment_score},
-                {"overspend_base_ratio": params.overspend_base_ratio, "assessed_share": params.assessed_share},
-                ratio=show(borne_ratio)))
-            out.add(c.code, "overspend.fund_covered", covered, trace(
-                "§4.1 step 4", "O − borne, covered by the fund", {"overspend": overspend, "borne": borne}))
-            out.pool(f"overspend.{c.code}", overspend,
-                     [(c.code, "overspend.borne"), (c.code, "overspend.fund_covered")])
-            out.pool(f"balance.{c.code}", c.actual, [(c.code, "budget"), (c.code, "overspend")])
+            side, amount, ratio, whole, other = "overspend", -balance, base * (1 - a * f), c.actual, "budget"
+            linked = {"overspend_base_ratio": params.overspend_base_ratio, "assessed_share": params.assessed_share}
+        formula, share, share_formula, rest, rest_formula = BALANCE[side]
+        shared, left = part(amount, ratio)
+        out.add(c.code, side, amount, trace("§4.1 step 4", formula, {"B_c": budget, "actual": c.actual}))
+        out.add(c.code, f"{side}.{share}", shared, trace(
+            "§4.1 step 4", share_formula, {side: amount, "assessment_score": c.assessment_score}, linked,
+            ratio=show(ratio)))
+        out.add(c.code, f"{side}.{rest}", left, trace("§4.1 step 4", rest_formula, {side: amount, share: shared}))
+        out.pool(f"{side}.{c.code}", amount, [(c.code, f"{side}.{share}"), (c.code, f"{side}.{rest}")])
+        out.pool(f"balance.{c.code}", whole, [(c.code, other), (c.code, side)])
 
         months = split_equal(budget, 12)
         for m, amount in enumerate(months, start=1):
@@ -216,30 +214,15 @@ def settle(inputs: GlobalBudgetInputs, params: GlobalBudgetParameters, period: P
 
 def gather(facts: Facts, params: GlobalBudgetParameters, period: Period) -> dict:
     """The component's inputs from a county's stored facts (the mapping is in the module docstring)."""
-    inputs: dict = {}
-    previous = facts.fund(SPENDING_FUND, "county", period.previous_year())
-    if previous is not None:
-        inputs["previous_spending"] = previous
-    funding = facts.fund(FUNDING_FUND, "county", period)
-    if funding is not None:
-        inputs["funding"] = funding
     communities = []
     for c in sorted(facts.communities, key=lambda c: c["code"]):
         code = c["code"]
-        entry: dict = {"code": code, "member_months": {}}
-        for g in params.group_weights:
-            n = facts.value(f"member_months.{g}", code, period)
-            if n is not None:
-                entry["member_months"][g] = n
-        actual = facts.fund(SPENDING_FUND, code, period)
-        if actual is not None:
-            entry["actual"] = actual
         score = facts.value("assessment_score", code, period)
         if score is None:
             score = assessment_score({d: facts.value(f"assessment_score.{d}", code, period) for d in DIMENSIONS},
                                      params.assessment_weights)
-        if score is not None:
-            entry["assessment_score"] = score
-        communities.append(entry)
-    inputs["communities"] = communities
-    return inputs
+        member_months = found(**{g: facts.value(f"member_months.{g}", code, period) for g in params.group_weights})
+        communities.append({"code": code, "member_months": member_months,
+                            **found(actual=facts.fund(SPENDING_FUND, code, period), assessment_score=score)})
+    return {**found(previous_spending=facts.fund(SPENDING_FUND, "county", period.previous_year()),
+                    funding=facts.fund(FUNDING_FUND, "county", period)), "communities": communities}

@@ -15,28 +15,26 @@ from datetime import date
 from pathlib import Path
 
 from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
-from countypay.toolkit import apportion, defaults_in_force, read_yaml, work_equivalent_rows
+from countypay.toolkit import (defaults_in_force, demo_county, read_yaml, synthetic_work_equivalents,
+                               work_equivalent_rows)
 
 POLICY = "haiyan"
 FIGURES = Path(__file__).with_name("demo.yaml")
 PARAMETERS = Path(__file__).with_name("parameters.yaml")
-NOT_PAID_BY_POLICY = ("county_hospital", "public_health_institution")
 
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
+    f, c, rng, rows = demo_county(FIGURES, seed, population=lambda f: sum(x["population"] for x in f["centres"]))
     params = defaults_in_force(PARAMETERS, "work_equivalent", date(year, 1, 1))
     if len(params["catalog"]) != f["catalogue_size"]:
         raise ValueError(f"haiyan's catalogue in force for {year} has {len(params['catalog'])} items, "
                          f"not the seed's {f['catalogue_size']}")
-    rows = Rows.placed(f, population=sum(x["population"] for x in f["centres"]))
     for x in f["centres"]:
         kind = "community_health_centre" if "街道" in x["name_zh"] else "township_health_centre"
         rows.add("institutions", county=c, code=x["code"], kind=kind, tier="township", name_zh=x["name_zh"],
                  name_en=x["name_en"])
-    work_equivalent_rows(rows, c, random.Random(f"{seed}:{c}"), year, params,
+    work_equivalent_rows(rows, c, rng, year, params,
                          [(x["code"], x["population"]) for x in f["centres"]], per_capita=f["per_capita_average"])
     return DemoData(rows, chain={(POLICY, "work_equivalent"): sent_back_and_corrected(rows, f["correction"], year)},
                     examples=((
@@ -68,13 +66,7 @@ def countypay_synth(number: int) -> SyntheticData | None:
 def synthetic(county: SyntheticCounty) -> Rows:
     """Work-equivalent facts for every institution below the county tier, their served
     people sharing the county's residents, the fund for the seed's 101.05 yuan a head."""
-    rng = random.Random(f"{county.seed}:{county.code}:{POLICY}")
-    residents = sum(u["populations"]["residents"] for u in county.units)
-    centres = [i["code"] for i in county.institutions if i["kind"] not in NOT_PAID_BY_POLICY]
-    served = apportion(residents, [rng.randint(30, 70) for _ in centres])
     rows = Rows()
-    work_equivalent_rows(rows, county.code, rng, county.year,
-                         defaults_in_force(PARAMETERS, "work_equivalent", date(county.year, 1, 1)),
-                         list(zip(centres, served)), per_capita=read_yaml(FIGURES)["per_capita_average"],
-                         months=county.months)
+    synthetic_work_equivalents(rows, county, random.Random(f"{county.seed}:{county.code}:{POLICY}"), PARAMETERS,
+                               read_yaml(FIGURES)["per_capita_average"])
     return rows

@@ -10,25 +10,25 @@ late and the county's passing everything on; and the notice's tasks, one done la
 """
 from __future__ import annotations
 
-import random
 from decimal import Decimal
 from pathlib import Path
 
-from countypay.hookspecs import DemoData, Rows, hookimpl
-from countypay.toolkit import exact, fen, read_yaml
+from countypay.hookspecs import DemoData, hookimpl
+from countypay.toolkit import demo_county, exact, fen
 
 FIGURES = Path(__file__).with_name("demo.yaml")
 LEVELS = ("central", "provincial", "prefecture", "county")
 
 
+def served(f: dict) -> int:
+    """The people the members serve, the county's population in the demo."""
+    return sum(m["served"] for m in f["members"])
+
+
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
-    rng = random.Random(f"{seed}:{c}")
+    f, c, rng, rows = demo_county(FIGURES, seed, population=served)
     period = str(year)
-    served = sum(m["served"] for m in f["members"])
-    rows = Rows.placed(f, population=served)
     com = f["community"]["code"]
     rows.add("communities", county=c, **f["community"])
     rows.add("institutions", county=c, community=com, kind="county_hospital", tier="county", **f["lead_hospital"])
@@ -37,7 +37,7 @@ def countypay_demo(seed: int, year: int) -> DemoData:
                  tier="township", name_zh=m["name_zh"], name_en=m["name_en"])
 
     # package: the funds by source, the half-year evaluations, the members' weights and quarter scores.
-    funds = {level: fen(served * exact(f["bphs_per_head"]) * exact(f["level_shares"][level])) for level in LEVELS}
+    funds = {level: fen(served(f) * exact(f["bphs_per_head"]) * exact(f["level_shares"][level])) for level in LEVELS}
     funds["elderly_checkup"] = Decimal(f["elderly_checkup"])
     for source, amount in funds.items():
         rows.add("funds", county=c, code=f"bphs_package.{source}", entity="county", period=period, amount=amount)

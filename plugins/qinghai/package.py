@@ -21,12 +21,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from countypay.period import Period
 from countypay.policy import Component, Facts, IndicatorDef, Model, Outcome, trace
-from countypay.toolkit import (EntityCode, Money, Ratio, Score, Weight, duplicates, exact, fen, part,
-                               positive_sum, refuse, show, split)
+from countypay.toolkit import (EntityCode, Money, Ratio, Score, Shares, Weight, duplicates, exact, fen, found,
+                               part, refuse, show, split)
 
 SEED = "seeds/002 青卫健〔2021〕16号"
 SOURCES = ("central", "provincial", "prefecture", "county", "elderly_checkup")
@@ -91,16 +91,10 @@ class PackageInputs(Model):
 
 
 class PackageParameters(Model):
-    half_shares: list[Weight] = Field(min_length=2, max_length=2)
+    half_shares: Shares(2)
     full_score: Annotated[Decimal, Field(gt=0, le=100)]
-    quarter_shares: list[Weight] = Field(min_length=4, max_length=4)
+    quarter_shares: Shares(4)
     community_reserve_rate: Ratio
-
-    @field_validator("half_shares", "quarter_shares")
-    @classmethod
-    def _shares(cls, v, info):
-        positive_sum(v, info.field_name)
-        return v
 
 
 # ---------------------------------------------------------------- settlement
@@ -216,16 +210,8 @@ def settle(inputs: PackageInputs, params: PackageParameters, period: Period) -> 
 def gather(facts: Facts, params: PackageParameters, period: Period) -> dict:
     """The inputs of `settle` from the county's stored funds and evaluations (table above)."""
     year = str(period.year)
-    funds = {}
-    for source in SOURCES:
-        amount = facts.fund(f"{FUND}.{source}", "county", year)
-        if amount is not None:
-            funds[source] = amount
-    half_scores = {}
-    for h in HALVES:
-        score = facts.value("community_evaluation", "county", f"{year}{h}")
-        if score is not None:
-            half_scores[h] = score
+    funds = found(**{source: facts.fund(f"{FUND}.{source}", "county", year) for source in SOURCES})
+    half_scores = found(**{h: facts.value("community_evaluation", "county", f"{year}{h}") for h in HALVES})
     members = []
     for inst in sorted(facts.institutions, key=lambda i: i["code"]):
         weight = facts.value("member_weight", inst["code"], year)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from countypay.hookspecs import DemoData, Rows, hookimpl
-from countypay.toolkit import apportion, read_yaml
+from countypay.toolkit import apportion, demo_county
 
 from . import shapes
 
@@ -27,10 +27,7 @@ FIGURES = Path(__file__).with_name("demo.yaml")
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    c = f["county"]["code"]
-    rng = random.Random(f"{seed}:{c}")
-    rows = Rows.placed(f)
+    f, c, rng, rows = demo_county(FIGURES, seed)
     grids = _places(rows, c, f, rng)
     _rates(rows, c, f, rng, grids, year)
     month = f"{year}-06"

@@ -25,12 +25,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Optional, TypeVar, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from countypay.period import Period
 from countypay.policy import TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
-from countypay.toolkit import (EntityCode, InputError, ItemCode, Money, Ratio, Score, Weight, duplicates,
-                               exact, fen, positive_sum, refuse, round_half_up, show, split, split_equal)
+from countypay.toolkit import (EntityCode, InputError, ItemCode, Money, Ratio, Score, Shares, Weight, duplicates,
+                               exact, fen, found, refuse, round_half_up, show, split, split_equal)
 
 SEED = "seeds/001 Suixi §2; seeds/000 §3.1"
 CENTRE_KIND = "township_health_centre"
@@ -82,14 +82,8 @@ class ChronicInputs(Model):
 class ChronicParameters(Model):
     standard_per_head: Dated[Money]
     disease_groups: Dated[list[str]] = Field(default_factory=list)
-    split: list[Weight] = Field(min_length=3, max_length=3)
+    split: Shares(3)
     assessment_linked: Ratio
-
-    @field_validator("split")
-    @classmethod
-    def _split(cls, v):
-        positive_sum(v, "split")
-        return v
 
 
 def in_force(value, on: date, name: str):
@@ -230,29 +224,15 @@ def gather(facts: Facts, params: ChronicParameters, period: Period) -> dict:
         actual = facts.fund(FUND_ACTUAL, code, year)
         entry: dict = {"code": code,
                        "enrolled": int(enrolled) if enrolled == enrolled.to_integral_value() else enrolled,
-                       "actual": ZERO if actual is None else actual}
-        score = facts.value("chronic_assessment_score", code, year)
-        if score is not None:
-            entry["assessment_score"] = score
-        lead = leads.get(inst.get("community"))
-        if lead:
-            entry["county_institution"] = lead
-        villages = []
-        for v in institutions:
-            if v.get("kind") == VILLAGE_KIND and v.get("parent") == code:
-                village: dict = {"code": v["code"]}
-                weight = facts.value("chronic_village_weight", v["code"], year)
-                if weight is not None:
-                    village["weight"] = weight
-                villages.append(village)
+                       "actual": ZERO if actual is None else actual,
+                       **found(assessment_score=facts.value("chronic_assessment_score", code, year),
+                               county_institution=leads.get(inst.get("community")) or None)}
+        villages = [{"code": v["code"], **found(weight=facts.value("chronic_village_weight", v["code"], year))}
+                    for v in institutions if v.get("kind") == VILLAGE_KIND and v.get("parent") == code]
         if villages:
             entry["villages"] = villages
         centres.append(entry)
-    out: dict = {"centres": centres}
-    big = facts.fund(FUND_BIG_PACKAGE, "county", year)
-    if big is not None:
-        out["big_package"] = big
-    return out
+    return {"centres": centres, **found(big_package=facts.fund(FUND_BIG_PACKAGE, "county", year))}
 
 
 COMPONENT = Component.declare(__file__, "chronic_package", inputs=ChronicInputs, parameters=ChronicParameters,

@@ -17,12 +17,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from countypay.period import Period
 from countypay.policy import TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
-from countypay.toolkit import (EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
-                               check_balance, exact, fen, split, split_equal)
+from countypay.toolkit import (EntityCode, Money, Ratio, Shares, Weight, duplicates, refuse,
+                               check_balance, exact, fen, found, split, split_equal)
 
 
 FUND_SURPLUS = "community_surplus"
@@ -70,14 +70,8 @@ class CountyInputs(CommunityInputs):
 
 
 class CommunityParameters(Model):
-    split: list[Weight] = Field(min_length=3, max_length=3)
+    split: Shares(3)
     public_health_rate: Ratio
-
-    @field_validator("split")
-    @classmethod
-    def _split(cls, v):
-        positive_sum(v, "split")
-        return v
 
 
 def _check(inputs: CommunityInputs, shares: list[Decimal]) -> Institution:
@@ -195,13 +189,9 @@ def gather(facts: Facts, params: CommunityParameters, period: Period) -> dict:
             if inst.get("kind") == PUBLIC_HEALTH_KIND and inst.get("community") in (code, None, ""):
                 public_health.append(inst["code"])
             elif inst.get("community") == code and inst.get("kind") not in NOT_IN_TIERS:
-                entry: dict = {"code": inst["code"], "tier": inst["tier"]}
-                weight = facts.value("surplus_weight", inst["code"], year)
-                if weight is not None:
-                    entry["weight"] = weight
-                if inst["code"] == community.get("lead"):
-                    entry["lead"] = True
-                institutions.append(entry)
+                institutions.append({"code": inst["code"], "tier": inst["tier"],
+                                     **found(weight=facts.value("surplus_weight", inst["code"], year),
+                                             lead=True if inst["code"] == community.get("lead") else None)})
         communities.append({"surplus": surplus, "community": code, "institutions": institutions,
                             "public_health_institutions": public_health})
     if len(communities) == 1:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from countypay.hookspecs import ChainStep, DemoData, Rows, SyntheticCounty, SyntheticData, hookimpl
 from countypay.policy import CommunityRow, InstitutionRow, UnitRow
-from countypay.toolkit import apportion, defaults_in_force, exact, from_fen, read_yaml, round_half_up, to_fen
+from countypay.toolkit import (apportion, defaults_in_force, demo_county, exact, from_fen, read_yaml, round_half_up,
+                               to_fen)
 
 POLICY = "suixi"
 FIGURES = Path(__file__).with_name("demo.yaml")
@@ -40,10 +41,8 @@ VETOES = ("child_death", "maternal_death", "mental_incident", "tb_unreported")
 
 @hookimpl
 def countypay_demo(seed: int, year: int) -> DemoData:
-    f = read_yaml(FIGURES)
-    rng = random.Random(f"{seed}:{f['county']['code']}")
-    rows = Rows.placed(f, population=f["residents"])
-    facts(rows, f["county"]["code"], *places(rows, f, rng), rng, year, f)
+    f, c, rng, rows = demo_county(FIGURES, seed, population=lambda f: f["residents"])
+    facts(rows, c, *places(rows, f, rng), rng, year, f)
     # Up the chain: the small package approved by the county and Huaibei, accepted by Anhui.
     accepted = (ChainStep("approve", "county"), ChainStep("approve", "prefecture"), ChainStep("approve", "province"))
     return DemoData(rows, examples(year), chain={(POLICY, "chronic_package"): accepted})

@@ -20,11 +20,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from countypay.period import Period
 from countypay.policy import ROLES, TIERS, Component, Facts, IndicatorDef, Model, Outcome, plain, trace
-from countypay.toolkit import (Amount, EntityCode, Money, Ratio, Weight, duplicates, positive_sum, refuse,
+from countypay.toolkit import (Amount, EntityCode, Money, Ratio, Shares, duplicates, refuse,
                                exact, fen, show, split, split_equal)
 
 
@@ -75,17 +75,11 @@ class InsuranceInputs(Model):
 
 
 class InsuranceParameters(Model):
-    general_split: list[Weight] = Field(min_length=3, max_length=3)
-    chronic_split: list[Weight] = Field(min_length=3, max_length=3)
+    general_split: Shares(3)
+    chronic_split: Shares(3)
     history_years: int = Field(default=3, ge=1)
     chronic_group: bool = True
     """False in the years the county settles the chronic-disease fund by `chronic_package`."""
-
-    @field_validator("general_split", "chronic_split")
-    @classmethod
-    def _split(cls, v, info):
-        positive_sum(v, info.field_name)
-        return v
 
 
 def settle(inputs: InsuranceInputs, params: InsuranceParameters, period: Period) -> Outcome:

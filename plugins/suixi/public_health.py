@@ -25,9 +25,8 @@ from pydantic import Field, field_validator, model_validator
 
 from countypay.period import Period
 from countypay.policy import Component, Facts, IndicatorDef, Model, Outcome, plain, trace
-from countypay.toolkit import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Weight, duplicates,
-                               positive_sum, refuse,
-                               exact, fen, rank_tiers, read_yaml, show, split)
+from countypay.toolkit import (Amount, EntityCode, ItemCode, Money, Ratio, Score, Shares, Weight, duplicates,
+                               exact, fen, found, positive_sum, rank_tiers, read_yaml, refuse, show, split)
 
 
 SEED = "seeds/000 §3.2"
@@ -96,19 +95,13 @@ class Objective(Model):
 
 
 class PublicHealthParameters(Model):
-    ratios: list[Weight] = Field(min_length=3, max_length=3)
+    ratios: Shares(3)
     quarter_weights: list[Weight] = Field(min_length=4, max_length=4)
     subprojects: list[SubProject] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
     effect_tiers: list[tuple[Ratio, Ratio]] = Field(min_length=1)
     effect_scope: Literal["county", "community"] = "county"
     village_share_min: Ratio = Decimal("0.48")
-
-    @field_validator("ratios")
-    @classmethod
-    def _ratios(cls, v):
-        positive_sum(v, "ratios")
-        return v
 
     @field_validator("quarter_weights")
     @classmethod
@@ -416,24 +409,18 @@ def gather(facts: Facts, params: PublicHealthParameters, period: Period) -> dict
             "code": code,
             "package": package,
             "quarter_scores": [facts.value("quarter_score", code, q) for q in period.quarters()],
-            "credits": {sp.code: v for sp in params.subprojects if sp.two_card
-                        for v in [facts.value(f"credits.{sp.code}", code, year)] if v is not None},
-            "attainment": {o.code: v for o in params.objectives
-                           for v in [facts.value(o.code, code, year)] if v is not None},
+            "credits": found(**{sp.code: facts.value(f"credits.{sp.code}", code, year)
+                                for sp in params.subprojects if sp.two_card}),
+            "attainment": found(**{o.code: facts.value(o.code, code, year) for o in params.objectives}),
             "vetoes": [e for e in events if (facts.value(f"veto.{e}", code, year) or 0) > 0],
+            **found(community=unit.get("community") or None),
         }
-        if unit.get("community"):
-            entry["community"] = unit["community"]
-        spending = {k: v for k, p in (("previous", period.previous_year()), ("current", year))
-                    for v in [facts.value("spending_per_capita", code, p)] if v is not None}
+        spending = found(previous=facts.value("spending_per_capita", code, period.previous_year()),
+                         current=facts.value("spending_per_capita", code, year))
         if spending:
             entry["spending_per_capita"] = spending
         units.append(entry)
-    out: dict = {"units": units}
-    subsidies = facts.fund(FUND_SUBSIDY, "county", year)
-    if subsidies is not None:
-        out["bphs_subsidies"] = subsidies
-    return out
+    return {"units": units, **found(bphs_subsidies=facts.fund(FUND_SUBSIDY, "county", year))}
 
 
 COMPONENT = Component.declare(__file__, "public_health", inputs=PublicHealthInputs,

@@ -313,23 +313,30 @@
     return h('ul', null, entries.map(([k, v]) => h('li', null, h('code', null, k), ': ', listing(v))));
   }
 
-  /** The charts: each module registers what kind of component it draws; `pick` takes the line
-      codes a component declares and gives the first module that fits, else the generic one. */
+  /** The charts: each module registers its name, the line codes a component must declare for it
+      to fit, and how it draws; `pick` takes the line codes a component declares and gives the first
+      module that fits, else the generic one. */
   const charts = {
     modules: [],
-    register(m) { this.modules.push(m); },
+    register(name, needs, draw) { this.modules.push({ name, needs, draw }); },
     pick(codes) {
       const set = new Set(codes);
-      return this.modules.find((m) => m.name !== 'generic' && m.fits(set)) || this.modules.find((m) => m.name === 'generic');
+      return this.modules.find((m) => m.name !== 'generic' && m.needs.every((c) => set.has(c)))
+        || this.modules.find((m) => m.name === 'generic');
     },
-    /** Draw the chart of a run into `box`; a failure is said in the box, the page goes on. */
+    /** Draw the chart of a run into `box`; a failure is said in the box, the page goes on. The
+        module's `say` gives its own words (chart.<its name>.<key> in strings.yaml), else the key. */
     async draw(box, codes, ctx) {
       const m = this.pick(codes);
       const area = h('div', { class: 'chart-area', 'data-chart': m ? m.name : 'none' });
       box.append(area);
       if (!m) return;
+      const say = (key, ...values) => {
+        const own = 'chart.' + m.name + '.' + key;
+        return words[own] !== undefined ? t(own, ...values) : key;
+      };
       try {
-        await m.draw(area, ctx);
+        await m.draw(area, { ...ctx, say });
       } catch (e) {
         area.append(notice(e.message || String(e), 'error'));
       }
