@@ -3,6 +3,7 @@
 PostgreSQL tests skip with the reason when no server answers at COUNTYPAY_TEST_POSTGRES_URL,
 unless COUNTYPAY_REQUIRE_POSTGRES=1 (as in CI), where that is a failure. Shared set-ups: `store`
 (a county's facts written as a bundle, imported and settled, as a county team would),
+`graphql_api` (bundles imported, tokens made, the app asked over GraphQL as a front end does),
 `prefectures`, `db_url` (the database as a command reaches it) and `browser` (headless Chromium).
 """
 import contextlib
@@ -17,8 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session, SQLModel
+from starlette.testclient import TestClient
 
 from countypay import cases, models
+from countypay.app import Settings, create_app
+from countypay.auth import create_token
 from countypay.db import make_engine
 from countypay.host import registry
 from countypay.launch import ServerDidNotStart, serving
@@ -270,6 +274,16 @@ class Store:
         assert got == {(l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
         assert all(got[e.entity, e.line] == e.value for e in case.expected)
 
+    def settles_to_file(self, path: Path, bundle_of, unread: dict[str, str] | None = None) -> None:
+        """The case file at `path` settles to its lines (settles_to) from the bundle that
+        `bundle_of(case, bundle)` writes, with `unread` lines (file → text) added that the
+        settlement must not read."""
+        case = cases.load(path)
+        bundle = bundle_of(case, self.bundle())
+        for name, text in (unread or {}).items():
+            bundle.append(name, text)
+        self.settles_to(case, bundle)
+
     def refusal(self, good, table: str, row: int, new: str) -> list[str]:
         """The problems of a bundle refused whole over a stored county: `good(bundle)` writes the
         county, which is loaded; written again with line `row` of `table` replaced by `new`, the
@@ -283,7 +297,66 @@ class Store:
         assert self.row_counts() == before
         return err.value.problems
 
+    def refuses(self, good, bad: dict) -> None:
+        """A bad row of a test's data file (its `table`, `row`, `new` line and `message`) refuses
+        the bundle `good` writes over the stored county (refusal), a problem starting with `message`."""
+        problems = self.refusal(good, bad["table"], bad["row"], bad["new"])
+        assert any(p.startswith(bad["message"]) for p in problems), problems
+
 
 @pytest.fixture
 def store(engine, tmp_path) -> Store:
     return Store(engine, tmp_path)
+
+
+# ---------------------------------------------------------------- the API as a front end asks it
+
+class Api:
+    """The app over the `engine` fixture's database: `api(query, variables, as_=name)` posts to
+    /graphql with the token made under that name (signed out without one), checks the answer's
+    status and returns its body."""
+
+    def __init__(self, engine, tokens: dict[str, str], settings: Settings | None = None):
+        self.engine, self.tokens = engine, tokens
+        self.client = TestClient(create_app(engine, settings or Settings()))
+
+    def headers(self, as_: str | None) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[as_]}"} if as_ else {}
+
+    def __call__(self, query: str, variables: dict | None = None, as_: str | None = None,
+                 status: int | None = 200) -> dict:
+        r = self.client.post("/graphql", json={"query": query, "variables": variables or {}},
+                             headers=self.headers(as_))
+        assert status is None or r.status_code == status, r.text
+        return r.json()
+
+    def get(self, path: str, as_: str | None = None, **params):
+        """A GET of the app (an export, a page) with that name's token; `params` (if any) replace
+        the path's query."""
+        return self.client.get(path, params=params or None, headers=self.headers(as_))
+
+    def served(self, settings: Settings) -> "Api":
+        """The same store and tokens, the app run with other settings."""
+        return Api(self.engine, self.tokens, settings)
+
+    def settle(self, *args, **options) -> int:
+        """A run settled and stored now (settle's arguments after the session); its id."""
+        with Session(self.engine) as s:
+            run = settle(s, *args, **options)
+            s.commit()
+            return run.id
+
+
+@pytest.fixture
+def graphql_api(engine):
+    """`graphql_api(*bundles, settings=None, **tokens)`: the bundles (folders of tests/data, or
+    paths) imported in order, a token made under each name with create_token's keywords
+    (`haiyan=dict(role="county", county_code="haiyan", name="haiyan team")`), and an `Api`."""
+    def make(*bundles, settings: Settings | None = None, **tokens: dict) -> Api:
+        for bundle in bundles:
+            import_bundle(engine, DATA / bundle)
+        with Session(engine) as s:
+            issued = {name: create_token(s, **spec)[1] for name, spec in tokens.items()}
+            s.commit()
+        return Api(engine, issued, settings)
+    return make

@@ -1,39 +1,20 @@
 """The GraphQL API on SQLite and PostgreSQL: reads, drill-down, access, mutations, limits."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
-from countypay.app import Settings, create_app
+from countypay.app import Settings
 from countypay.auth import create_token
-from countypay.load import import_bundle
 from countypay.models import now
-
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def api(engine):
-    import_bundle(engine, DATA / "haiyan-bundle")
-    import_bundle(engine, DATA / "other-bundle")
-    with Session(engine) as s:
-        tokens = {"supervisor": create_token(s, "supervisor", name="province")[1],
-                  "haiyan": create_token(s, "county", "haiyan", name="haiyan team")[1],
-                  "other": create_token(s, "county", "other", name="other team")[1]}
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-
-    def gql(query, variables=None, as_=None, status=200):
-        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
-        r = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-        assert r.status_code == status, r.text
-        return r.json()
-
-    gql.tokens, gql.client, gql.engine = tokens, client, engine
-    return gql
+def api(graphql_api):
+    return graphql_api("haiyan-bundle", "other-bundle", supervisor=dict(role="supervisor", name="province"),
+                       haiyan=dict(role="county", county_code="haiyan", name="haiyan team"),
+                       other=dict(role="county", county_code="other", name="other team"))
 
 
 def data(result):
@@ -280,10 +261,9 @@ def test_hostile_queries_are_refused_before_they_run(api):
     assert api.client.post("/graphql", json=big).status_code == 413
 
 
-def test_introspection_can_be_turned_off(engine):
-    client = TestClient(create_app(engine, Settings(introspection=False)))
-    r = client.post("/graphql", json={"query": "{ __schema { types { name } } }"})
-    assert "introspection" in r.json()["errors"][0]["message"].lower()
+def test_introspection_can_be_turned_off(graphql_api):
+    r = graphql_api(settings=Settings(introspection=False))("{ __schema { types { name } } }", status=None)
+    assert "introspection" in r["errors"][0]["message"].lower()
 
 
 def test_graphiql_in_the_browser(api):

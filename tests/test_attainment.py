@@ -1,19 +1,13 @@
 """Attainment is judged by the benchmark the payment uses and by the target that applies."""
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from countypay import overrides
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
 from countypay.attainment import target
-from countypay.load import import_bundle
 from countypay.settle import county_by_code
 
-BUNDLE = Path(__file__).parent / "data" / "suixi-objectives"
 QUERY = """{ indicatorValues(county: "suixi", indicator: "immunization_rate") { nodes {
   value attainment { benchmark target meetsBenchmark meetsTarget } } } }"""
 
@@ -28,17 +22,11 @@ def test_the_countys_own_target_else_the_general_one():
     assert target(rows, 8, 2025) is None
 
 
-def test_a_county_override_of_the_objectives_changes_what_the_api_and_exports_say(engine):
-    import_bundle(engine, BUNDLE)
-    with Session(engine) as s:
-        token = create_token(s, "supervisor", name="province")[1]
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-    headers = {"Authorization": f"Bearer {token}"}
+def test_a_county_override_of_the_objectives_changes_what_the_api_and_exports_say(engine, graphql_api):
+    api = graphql_api("suixi-objectives", supervisor=dict(role="supervisor", name="province"))
 
     def attained():
-        r = client.post("/graphql", json={"query": QUERY}, headers=headers).json()
-        return r["data"]["indicatorValues"]["nodes"][0]["attainment"]
+        return api(QUERY, as_="supervisor")["data"]["indicatorValues"]["nodes"][0]["attainment"]
 
     before = attained()  # the seed's benchmark 0.90 from Suixi's parameter file; the county's target 0.88
     assert before == {"benchmark": "0.90", "target": "0.88", "meetsBenchmark": False, "meetsTarget": False}
@@ -51,6 +39,6 @@ def test_a_county_override_of_the_objectives_changes_what_the_api_and_exports_sa
         overrides.put(s, county.id, "suixi", "public_health", "objectives", date(2024, 1, 1), lowered, "test")
         s.commit()
     assert attained() == {"benchmark": "0.80", "target": "0.88", "meetsBenchmark": True, "meetsTarget": False}
-    csv = client.get("/export/indicator-values.csv?county=suixi", headers=headers).content.decode("utf-8-sig")
+    csv = api.get("/export/indicator-values.csv?county=suixi", as_="supervisor").content.decode("utf-8-sig")
     row = next(line for line in csv.splitlines() if "immunization_rate" in line)
     assert ",0.80," in row and ",是," in row

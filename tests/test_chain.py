@@ -9,35 +9,21 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlmodel import Session
-from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from countypay import models
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
 from countypay.cli import app as cli
 
 
 @pytest.fixture
-def api(engine, prefectures):
-    with Session(engine) as s:
-        tokens = {"province": create_token(s, "supervisor", name="province office")[1],
-                  "jiaxing": create_token(s, "prefecture", name="Jiaxing commission", prefecture="jiaxing")[1],
-                  "huaibei": create_token(s, "prefecture", name="Huaibei commission", prefecture="huaibei")[1],
-                  "haiyan": create_token(s, "county", "haiyan", name="Haiyan finance")[1],
-                  "pinghu": create_token(s, "county", "pinghu", name="Pinghu finance")[1],
-                  "centre": create_token(s, "institution", "haiyan", name="Centre A", institution="A")[1],
-                  "auditor": create_token(s, "auditor", name="audit office")[1]}
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-
-    def gql(query, variables=None, as_=None):
-        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
-        r = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-        return r.json()
-
-    gql.client, gql.engine, gql.tokens = client, engine, tokens
-    return gql
+def api(graphql_api, prefectures):
+    return graphql_api(province=dict(role="supervisor", name="province office"),
+                       jiaxing=dict(role="prefecture", name="Jiaxing commission", prefecture="jiaxing"),
+                       huaibei=dict(role="prefecture", name="Huaibei commission", prefecture="huaibei"),
+                       haiyan=dict(role="county", county_code="haiyan", name="Haiyan finance"),
+                       pinghu=dict(role="county", county_code="pinghu", name="Pinghu finance"),
+                       centre=dict(role="institution", county_code="haiyan", name="Centre A", institution="A"),
+                       auditor=dict(role="auditor", name="audit office"))
 
 
 def data(result):
@@ -279,8 +265,7 @@ def test_the_hierarchy_over_graphql(api):
 def test_two_runs_compared_in_the_export(api):
     first = run(api)
     second = run(api, overrides={"risk_fund_rate": "0.2"})
-    headers = lambda who: {"Authorization": f"Bearer {api.tokens[who]}"}  # noqa: E731
-    r = api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("jiaxing"))
+    r = api.get(f"/export/compare/{first}-{second}.csv", as_="jiaxing")
     assert r.status_code == 200 and r.headers["content-disposition"] == \
         f'attachment; filename="compare-{first}-{second}.csv"'
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -289,26 +274,24 @@ def test_two_runs_compared_in_the_export(api):
     table = rows[next(i for i, row in enumerate(rows) if row[:1] == ["对象"]):]
     assert table[0] == ["对象", "项目", "单位", f"结算 {first}", f"结算 {second}", "差额", "变化"]
     assert ["county", "risk_fund.opening", "元", "1000.00", "2000.00", "1000.00", "变化"] in table
-    sheet = api.client.get(f"/export/compare/{first}-{second}.xlsx", headers=headers("province"))
+    sheet = api.get(f"/export/compare/{first}-{second}.xlsx", as_="province")
     cells = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
     assert any(row[:2] == ("county", "risk_fund.opening") and row[3:6] == (1000, 2000, 1000) for row in cells)
-    own = api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("centre"))
+    own = api.get(f"/export/compare/{first}-{second}.csv", as_="centre")
     entities = {row[0] for row in csv.reader(io.StringIO(own.content.decode("utf-8-sig")))
                 if len(row) == 7 and row[0] != "对象"}
     assert entities == {"A"}
-    assert api.client.get(f"/export/compare/{first}-{second}.csv").status_code == 401
-    assert api.client.get(f"/export/compare/{first}-{second}.csv", headers=headers("huaibei")).status_code == 404
+    assert api.get(f"/export/compare/{first}-{second}.csv").status_code == 401
+    assert api.get(f"/export/compare/{first}-{second}.csv", as_="huaibei").status_code == 404
     other = run(api, "pinghu")
-    assert api.client.get(f"/export/compare/{first}-{other}.csv", headers=headers("province")).status_code == 400
+    assert api.get(f"/export/compare/{first}-{other}.csv", as_="province").status_code == 400
     assert refused(api('{ compareRuns(a: "%s", b: "%s") { unchanged } }' % (first, other), as_="province"))[0] \
         == "BAD_INPUT"
 
 
 def test_the_settlement_export_says_where_the_run_stands_in_the_chain(api):
-    headers = {"Authorization": f"Bearer {api.tokens['province']}"}
-
     def block(id) -> dict:
-        r = api.client.get(f"/export/settlements/{id}.csv", headers=headers)
+        r = api.get(f"/export/settlements/{id}.csv", as_="province")
         assert r.status_code == 200, r.text
         return {row[0]: row[1] for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) if len(row) == 2}
 

@@ -82,7 +82,8 @@ def test_the_wheel_carries_the_console(tmp_path):
     expected = {f"countypay/console/static/vendor/{n}-{e['version']}/{f}" for n, e in manifest.items() for f in e["files"]}
     expected |= {f"countypay/console/{p.relative_to(STATIC.parent).as_posix()}" for p in STATIC.rglob("*") if p.is_file()}
     assert expected <= names, sorted(expected - names)
-    assert "countypay/console/pages.py" in names and "countypay/console/static/vendor/manifest.json" in names
+    assert {"countypay/console/pages.py", "countypay/console/strings.yaml",
+            "countypay/console/static/vendor/manifest.json"} <= names
 
 
 # ---- over HTTP

@@ -1,24 +1,17 @@
 """The schema keeps the conventions front-end tools expect: everything described, closed sets as
 enums made from the code's own lists, every connection paged both ways as Relay's spec says,
 every mutation one input object and a payload."""
-from pathlib import Path
+import functools
 
 import pytest
 from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLNonNull, GraphQLObjectType,
                      get_named_type)
-from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from countypay import approval, audit, models, period
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
-from countypay.load import import_bundle
 from countypay.policy import DIRECTIONS, ENTITY_KINDS, ROLES, SEVERITIES, TIERS, UNITS
 from countypay.schema import schema
 from countypay.schema.limits import cost
-from countypay.settle import settle
 
-DATA = Path(__file__).parent / "data"
 TYPES = {n: t for n, t in schema._schema.type_map.items() if not n.startswith("__")}
 
 
@@ -89,24 +82,13 @@ def test_last_costs_what_first_costs():
 
 
 @pytest.fixture
-def api(engine):
-    import_bundle(engine, DATA / "haiyan-bundle")
-    import_bundle(engine, DATA / "other-bundle")
-    with Session(engine) as s:
-        run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
-        run_id = str(run.id)
-        secret = create_token(s, "supervisor", name="province")[1]
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-
-    def gql(query, variables=None):
-        r = client.post("/graphql", json={"query": query, "variables": variables or {}},
-                        headers={"Authorization": f"Bearer {secret}"})
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    gql.run = run_id
-    return gql
+def api(graphql_api):
+    """Haiyan's and the other county's bundles, Haiyan's work equivalents settled for 2024, asked
+    as the province."""
+    api = graphql_api("haiyan-bundle", "other-bundle", supervisor=dict(role="supervisor", name="province"))
+    ask = functools.partial(api, as_="supervisor")
+    ask.run = str(api.settle("haiyan", "haiyan", "work_equivalent", "2024"))
+    return ask
 
 
 def pages(api, query, at, backward, size=1, variables=None):

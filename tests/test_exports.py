@@ -8,37 +8,21 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
 from countypay.exports import _sheet, explain
 from countypay.policy import trace
-from countypay.load import import_bundle
-from countypay.settle import line_values, settle
+from countypay.settle import line_values
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def store(engine):
-    import_bundle(engine, DATA / "haiyan-bundle")
-    import_bundle(engine, DATA / "other-bundle")
-    with Session(engine) as s:
-        run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024")
-        tokens = {"supervisor": create_token(s, "supervisor")[1],
-                  "haiyan": create_token(s, "county", "haiyan")[1],
-                  "other": create_token(s, "county", "other")[1]}
-        s.commit()
-        run_id = run.id
-    client = TestClient(create_app(engine, Settings()))
-
-    def get(path, as_=None, **params):
-        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
-        return client.get(path, params=params, headers=headers)
-
-    get.run_id, get.engine = run_id, engine
-    return get
+def api(graphql_api):
+    """Haiyan's and the other county's bundles, Haiyan's work equivalents settled for 2024."""
+    api = graphql_api("haiyan-bundle", "other-bundle", supervisor=dict(role="supervisor"),
+                      haiyan=dict(role="county", county_code="haiyan"), other=dict(role="county", county_code="other"))
+    api.run_id = api.settle("haiyan", "haiyan", "work_equivalent", "2024")
+    return api
 
 
 def sheet_rows(body: bytes) -> list[tuple]:
@@ -58,11 +42,11 @@ def table(rows, first_header="对象"):
     return block, [dict(zip(headers, r)) for r in rows[start + 1:] if r and r[0] is not None]
 
 
-def test_settlement_xlsx_has_header_block_lines_and_exact_money(store):
-    r = store(f"/export/settlements/{store.run_id}.xlsx", as_="haiyan")
+def test_settlement_xlsx_has_header_block_lines_and_exact_money(api):
+    r = api.get(f"/export/settlements/{api.run_id}.xlsx", as_="haiyan")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
-    assert f'settlement-{store.run_id}.xlsx' in r.headers["content-disposition"]
+    assert f'settlement-{api.run_id}.xlsx' in r.headers["content-disposition"]
     block, lines = table(sheet_rows(r.content))
     assert block["县"].endswith("(haiyan)") and "(haiyan)" in block["政策"]
     assert "(work_equivalent)" in block["组成部分"]
@@ -91,8 +75,8 @@ def test_settlement_xlsx_has_header_block_lines_and_exact_money(store):
     assert not {"True", "False", "None"} & set(explanations.replace("：", " ").replace("；", " ").split())
 
 
-def test_settlement_xlsx_totals_per_entity_and_per_line(store):
-    r = store(f"/export/settlements/{store.run_id}.xlsx", as_="haiyan")
+def test_settlement_xlsx_totals_per_entity_and_per_line(api):
+    r = api.get(f"/export/settlements/{api.run_id}.xlsx", as_="haiyan")
     ws = load_workbook(io.BytesIO(r.content))["汇总"]
     rows = list(ws.iter_rows())
     header = next(i for i, row in enumerate(rows) if row[0].value == "对象")
@@ -141,53 +125,53 @@ def test_a_line_code_finds_its_spec_by_pattern():
     assert name("county", "standard.employee.le60") == "标准" and name("U01", "general.advance.month3") == "—"
 
 
-def test_settlement_csv_parses_with_the_same_content(store):
-    r = store(f"/export/settlements/{store.run_id}.csv", as_="supervisor")
+def test_settlement_csv_parses_with_the_same_content(api):
+    r = api.get(f"/export/settlements/{api.run_id}.csv", as_="supervisor")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     block, lines = table(csv_rows(r.content))
-    assert block["期间"] == "2024" and block["结算编号"] == str(store.run_id)
+    assert block["期间"] == "2024" and block["结算编号"] == str(api.run_id)
     assert list(lines[0]) == ["对象", "对象名称", "项目", "项目名称", "单位", "金额/数值", "精确值", "计算说明"]
     values = {(l["对象"], l["项目"]): l["金额/数值"] for l in lines}
     assert values[("B", "paid")] == "2222.22" and values[("county", "price")] == "5.0000"
     assert all(l["金额/数值"] == l["精确值"] for l in lines)
     assert {(l["对象名称"], l["项目名称"]) for l in lines if (l["对象"], l["项目"]) == ("B", "paid")} == {("乙卫生院", "实际拨付")}
-    with Session(store.engine) as s:
-        stored = line_values(s, store.run_id)
+    with Session(api.engine) as s:
+        stored = line_values(s, api.run_id)
     assert {k: Decimal(v) for k, v in values.items()} == stored and all(
         str(stored[k]) == v for k, v in values.items())  # every line, digit for digit
 
 
-def test_indicator_values_with_attainment(store):
-    r = store("/export/indicator-values.xlsx", as_="supervisor", county="other", indicator="visits_total")
+def test_indicator_values_with_attainment(api):
+    r = api.get("/export/indicator-values.xlsx", as_="supervisor", county="other", indicator="visits_total")
     assert r.status_code == 200, r.text
     block, rows = table(sheet_rows(r.content))
     assert block["县"].endswith("(other)") and block["指标"] == "visits_total"
     assert [(x["对象"], x["期间"], x["数值"]) for x in rows] == [("U01", "2024", 900), ("U02", "2024", 700)]
     assert {x["达到目标"] for x in rows} <= {"是", "否", "—"} and rows[0]["指标名称"]
-    r = store("/export/indicator-values.csv", as_="other", county="other", period="2024")
+    r = api.get("/export/indicator-values.csv", as_="other", county="other", period="2024")
     _, rows = table(csv_rows(r.content))
     assert ("U01", "visits_total", "900") in {(x["对象"], x["指标代码"], x["数值"]) for x in rows}
 
 
-def test_a_county_token_cannot_export_another_county(store):
-    assert store(f"/export/settlements/{store.run_id}.xlsx", as_="other").status_code == 404
-    assert store(f"/export/settlements/{store.run_id + 999}.xlsx", as_="other").status_code == 404
-    r = store("/export/indicator-values.csv", as_="haiyan", county="other")
+def test_a_county_token_cannot_export_another_county(api):
+    assert api.get(f"/export/settlements/{api.run_id}.xlsx", as_="other").status_code == 404
+    assert api.get(f"/export/settlements/{api.run_id + 999}.xlsx", as_="other").status_code == 404
+    r = api.get("/export/indicator-values.csv", as_="haiyan", county="other")
     assert r.status_code == 404 and r.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert store("/export/indicator-values.csv", as_="haiyan", county="nowhere").status_code == 404
+    assert api.get("/export/indicator-values.csv", as_="haiyan", county="nowhere").status_code == 404
 
 
-def test_anonymous_callers_get_401(store):
-    for path in (f"/export/settlements/{store.run_id}.csv", "/export/indicator-values.xlsx?county=other"):
-        r = store(path)
+def test_anonymous_callers_get_401(api):
+    for path in (f"/export/settlements/{api.run_id}.csv", "/export/indicator-values.xlsx?county=other"):
+        r = api.get(path)
         assert r.status_code == 401 and r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert store(f"/export/settlements/{store.run_id}.csv", as_=None).status_code == 401
+    assert api.get(f"/export/settlements/{api.run_id}.csv", as_=None).status_code == 401
 
 
-def test_bad_export_requests(store):
-    assert store(f"/export/settlements/{store.run_id}.pdf", as_="haiyan").status_code == 404
-    assert store("/export/indicator-values.csv", as_="haiyan").status_code == 400
-    assert store("/export/indicator-values.csv", as_="haiyan", county="haiyan", period="soon").status_code == 400
+def test_bad_export_requests(api):
+    assert api.get(f"/export/settlements/{api.run_id}.pdf", as_="haiyan").status_code == 404
+    assert api.get("/export/indicator-values.csv", as_="haiyan").status_code == 400
+    assert api.get("/export/indicator-values.csv", as_="haiyan", county="haiyan", period="soon").status_code == 400
 
 
 def test_trace_is_explained_in_one_line_of_words():
@@ -209,7 +193,7 @@ def test_stored_text_never_becomes_a_spreadsheet_formula():
     assert {c.value: c.data_type for c in cells}['=HYPERLINK("x")'] == "s"
 
 
-def test_csv_cells_a_spreadsheet_would_run_are_escaped(engine, tmp_path):
+def test_csv_cells_a_spreadsheet_would_run_are_escaped(graphql_api, tmp_path):
     """Names and value texts that start like a formula are written with a leading apostrophe in
     every CSV the server writes (OWASP's advice); numbers, negative ones too, stay numbers."""
     import shutil
@@ -222,15 +206,10 @@ def test_csv_cells_a_spreadsheet_would_run_are_escaped(engine, tmp_path):
     (bundle / "indicator_values.csv").write_text("county,indicator,entity,period,value,text\n"
                                                  "haiyan,note,A,2024,,-2+3\nhaiyan,note,B,2024,,@SUM(1)\n"
                                                  "haiyan,performance_score,A,2024,100,\n")
-    import_bundle(engine, bundle)
-    with Session(engine) as s:
-        run_id = settle(s, "haiyan", "haiyan", "work_equivalent", "2024").id
-        token = create_token(s, "supervisor")[1]
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-    headers = {"Authorization": f"Bearer {token}"}
+    api = graphql_api(bundle, supervisor=dict(role="supervisor"))
+    run_id = api.settle("haiyan", "haiyan", "work_equivalent", "2024")
     for path in (f"/export/settlements/{run_id}.csv", "/export/indicator-values.csv?county=haiyan"):
-        text = client.get(path, headers=headers).content.decode("utf-8-sig")
+        text = api.get(path, as_="supervisor").content.decode("utf-8-sig")
         cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
         assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], cells
         assert any(c.startswith("'=HYPERLINK(") for c in cells)

@@ -3,21 +3,16 @@ once (SQLite settles it on a thread of the server, PostgreSQL queues it for work
 settlementJob follows it to its runs or its counties' errors. Which role may do what is in
 test_roles.py's table; the rules of scope are here."""
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from countypay import jobs, models
-from countypay.app import Settings, create_app
 from countypay.auth import create_token
-from countypay.load import import_bundle
 from countypay.schema.types import parse_global_id
 from countypay.settle import latest_run
 
-DATA = Path(__file__).parent / "data"
 START = """mutation Start($input: StartSettlementJobInput!) {
   startSettlementJob(input: $input) { job { id state total pending counties { nodes { county { code } } } } }
 }"""
@@ -30,25 +25,18 @@ JOB = """query Job($id: ID!) {
 
 
 @pytest.fixture
-def world(engine):
+def world(graphql_api):
     """Haiyan (one component to settle) and a county with none, a token of each county, a
     supervisor and an auditor; ask(query, role, variables) answers data, or the errors' codes."""
-    import_bundle(engine, DATA / "haiyan-bundle")
-    import_bundle(engine, DATA / "other-bundle")
-    with Session(engine) as s:
-        tokens = {"province": create_token(s, "supervisor", name="province office")[1],
-                  "haiyan": create_token(s, "county", "haiyan", name="haiyan team")[1],
-                  "other": create_token(s, "county", "other", name="other team")[1],
-                  "auditor": create_token(s, "auditor")[1]}
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
+    api = graphql_api("haiyan-bundle", "other-bundle", province=dict(role="supervisor", name="province office"),
+                      haiyan=dict(role="county", county_code="haiyan", name="haiyan team"),
+                      other=dict(role="county", county_code="other", name="other team"), auditor=dict(role="auditor"))
 
     def ask(query: str, role: str, variables: dict | None = None):
-        headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
-        body = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers).json()
+        body = api(query, variables, as_=role if role in api.tokens else None)
         return [e["extensions"]["code"] for e in body["errors"]] if body.get("errors") else body["data"]
 
-    ask.tokens = tokens
+    ask.tokens = api.tokens
     yield ask
     join_threads()
 

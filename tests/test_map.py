@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
 from countypay.importer.geometry import FILE
 from countypay.load import ImportFailed, import_bundle
 from countypay.models import MapFeature, Unit
@@ -187,21 +184,11 @@ def test_a_bad_map_leaves_the_stored_one_as_it_was(engine, tmp_path):
 
 
 @pytest.fixture
-def api(engine, tmp_path):
-    import_bundle(engine, bundle(tmp_path / "b"))
-    with Session(engine) as s:
-        tokens = {"supervisor": create_token(s, "supervisor")[1], "mapland": create_token(s, "county", "mapland")[1],
-                  "other": create_token(s, "county", "other")[1],
-                  "clinic": create_token(s, "institution", "mapland", institution="V1")[1]}
-        s.commit()
-    client = TestClient(create_app(engine, Settings()))
-
-    def gql(query, as_="mapland", **variables):
-        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
-        r = client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-        assert r.status_code == 200, r.text
-        return r.json()
-    return gql
+def api(graphql_api, tmp_path):
+    return graphql_api(bundle(tmp_path / "b"), supervisor=dict(role="supervisor"),
+                       mapland=dict(role="county", county_code="mapland"),
+                       other=dict(role="county", county_code="other"),
+                       clinic=dict(role="institution", county_code="mapland", institution="V1"))
 
 
 MAP = """query($c: String!, $i: String, $p: Period, $l: MapLevel!, $g: Boolean!) {
@@ -209,7 +196,7 @@ MAP = """query($c: String!, $i: String, $p: Period, $l: MapLevel!, $g: Boolean!)
 
 
 def mapped(gql, county="mapland", indicator=None, period=None, level="GRID", geometry=True, as_="mapland"):
-    r = gql(MAP, as_=as_, c=county, i=indicator, p=period, l=level, g=geometry)
+    r = gql(MAP, dict(c=county, i=indicator, p=period, l=level, g=geometry), as_=as_)
     assert "errors" not in r, r["errors"]
     return r["data"]["county"]
 
@@ -253,7 +240,7 @@ def test_towns_show_their_centres_values(api):
 
 
 def test_an_unknown_indicator_is_a_coded_error_and_the_rest_of_the_answer_stands(api):
-    r = api('{ county(code: "mapland") { code map(indicator: "no_such") } }')
+    r = api('{ county(code: "mapland") { code map(indicator: "no_such") } }', as_="mapland")
     assert r["data"]["county"] == {"code": "mapland", "map": None}
     assert [e["extensions"]["code"] for e in r["errors"]] == ["NOT_FOUND"] and "no_such" in r["errors"][0]["message"]
 
@@ -269,7 +256,7 @@ def test_a_county_without_a_map_has_no_features(api, engine):
 def test_the_map_is_read_within_the_callers_counties(api):
     assert mapped(api, as_="supervisor")["mapFeatures"] == 5
     for as_, code in (("other", "NOT_FOUND"), ("clinic", "FORBIDDEN"), (None, "UNAUTHENTICATED")):
-        r = api(MAP, as_=as_, c="mapland", i=None, p=None, l="GRID", g=True)
+        r = api(MAP, dict(c="mapland", i=None, p=None, l="GRID", g=True), as_=as_)
         assert r["data"]["county"] is None and [e["extensions"]["code"] for e in r["errors"]] == [code], as_
     other = mapped(api, county="other", as_="other")  # its own county: its own grid and value only
     assert [(f["properties"]["code"], f["properties"]["value"]) for f in other["map"]["features"]] == [("G1", "0.9")]

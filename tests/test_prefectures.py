@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
@@ -14,6 +15,7 @@ from countypay import approval
 from countypay.load import ImportFailed, import_bundle
 from countypay.models import AuditEvent, County, Institution, Prefecture, Province, Task, Transfer
 
+DATA = Path(__file__).parent / "data"
 PROVINCES = [{"code": "anhui", "name_zh": "安徽省", "name_en": "Anhui", "approval_levels": ""},
              {"code": "qinghai", "name_zh": "青海省", "name_en": "", "approval_levels": "county, province"}]
 PREFECTURES = [{"code": "huaibei", "province": "anhui", "name_zh": "淮北市", "name_en": "Huaibei"},
@@ -104,41 +106,20 @@ def test_approval_levels_blank_or_absent_keep_the_chain_and_a_change_is_audited(
         "province": "qinghai", "levels": "county,prefecture,province", "before": "county,province"})]
 
 
-def bad(name, table, row, change, message):
-    return pytest.param(table, row, change, message, id=name)
+BAD = yaml.safe_load((DATA / "test_prefectures.yaml").read_text(encoding="utf-8"))["bad rows"]
 
 
-BAD = [
-    bad("prefecture-of-an-unknown-province", "prefectures", 1, {"province": "hunan"},
-        "prefectures.csv row 3, field province: unknown province 'hunan'"),
-    bad("prefecture-code-not-a-code", "prefectures", 1, {"code": "西宁"},
-        "prefectures.csv row 3, field code: String should match pattern"),
-    bad("prefecture-without-a-name", "prefectures", 1, {"name_zh": ""},
-        "prefectures.csv row 3, field name_zh: Field required"),
-    bad("county-of-an-unknown-prefecture", "counties", 0, {"prefecture": "suzhou"},
-        "counties.csv row 2, field prefecture: unknown prefecture 'suzhou'"),
-    bad("county-of-another-province-s-prefecture", "counties", 0, {"prefecture": "xining"},
-        "counties.csv row 2, field prefecture: prefecture 'xining' is not in province 'anhui'"),
-    bad("levels-not-starting-with-the-county", "provinces", 0, {"approval_levels": "prefecture,province"},
-        "provinces.csv row 2, field approval_levels: Value error, the chain starts with the county"),
-    bad("levels-out-of-order", "provinces", 0, {"approval_levels": "county,province,prefecture"},
-        "provinces.csv row 2, field approval_levels: Value error, name each level once, in the order"),
-    bad("levels-unknown", "provinces", 1, {"approval_levels": "county,city"},
-        "provinces.csv row 3, field approval_levels: Value error, unknown level 'city'"),
-]
-
-
-@pytest.mark.parametrize("table,index,change,message", BAD)
-def test_a_bad_place_row_refuses_the_whole_import(engine, tmp_path, table, index, change, message):
+@pytest.mark.parametrize("bad", BAD, ids=[b["name"] for b in BAD])
+def test_a_bad_place_row_refuses_the_whole_import(engine, tmp_path, bad):
     rows = {"provinces": list(PROVINCES), "prefectures": list(PREFECTURES), "counties": list(COUNTIES)}
-    rows[table][index] = {**rows[table][index], **change}
+    rows[bad["table"]][bad["index"]] = {**rows[bad["table"]][bad["index"]], **bad["change"]}
     bundle = places(tmp_path / "b", rows["counties"], rows["prefectures"], rows["provinces"])
     write(bundle, "institutions", [{"county": "suixi", "code": "A", "kind": "township_health_centre",
                                     "tier": "township", "name_zh": "甲卫生院"}])
     before = row_counts(engine)
     with pytest.raises(ImportFailed) as err:
         import_bundle(engine, bundle)
-    where, reason = message.split(": ", 1)
+    where, reason = bad["message"].split(": ", 1)
     assert any(p.startswith(where + ": ") and reason in p for p in err.value.problems), err.value.problems
     assert row_counts(engine) == before
 

@@ -5,12 +5,13 @@ refused whole, naming file, row, field and reason, and nothing written."""
 from pathlib import Path
 
 import pytest
+import yaml
 
-from countypay import cases
 from countypay.load import ImportFailed
 from countypay.plugins.qinghai import POLICY
 
 CASES = Path(POLICY.parameter_file).parent / "cases"
+DATA = Path(__file__).parent / "data"
 COUNTY = "huangyuan"
 
 
@@ -65,18 +66,13 @@ def bundle_of(case, folder):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("*.case.yaml")))
 def test_a_stored_county_settles_to_the_case_file(store, name):
-    case = cases.load(CASES / name)
-    store.settles_to(case, bundle_of(case, store.bundle()))
+    store.settles_to_file(CASES / name, bundle_of)
 
 
 def test_transfers_and_tasks_of_another_year_are_not_read(store):
-    case = cases.load(CASES / "transfers-tasks-late-and-open.case.yaml")
-    bundle = bundle_of(case, store.bundle())
-    bundle.append("transfers.csv", f"{COUNTY},2025,county_to_hospital,2025-01-10,2025-03-25,500000.00,0.00,1.00\n")
-    bundle.append("tasks.csv", f"{COUNTY},2025,county_prepay_letter,足额预拨,2025-02-28,\n")
-    store.load(bundle)
-    assert store.settled("qinghai", "transfers", "2024") == {
-        (l.entity, l.code): l.value for l in cases.run(case).computation.outcome.lines}
+    store.settles_to_file(CASES / "transfers-tasks-late-and-open.case.yaml", bundle_of, unread={
+        "transfers.csv": f"{COUNTY},2025,county_to_hospital,2025-01-10,2025-03-25,500000.00,0.00,1.00\n",
+        "tasks.csv": f"{COUNTY},2025,county_prepay_letter,足额预拨,2025-02-28,\n"})
 
 
 # ---------------------------------------------------------------- bad rows, refused whole
@@ -98,58 +94,19 @@ def good(folder):
     return folder
 
 
-HOP = f"{COUNTY},2024,county_to_hospital"
-TASK = f"{COUNTY},2024,county_evaluation_h2,下半年综合绩效评价"
-
-
-def bad(name, table, row, new, message):
-    """`message`: "FILE row N[, field F]: REASON"; a problem must start with the part before the
-    reason and hold the reason (pydantic's own wording may come before it)."""
-    return pytest.param(table, row, new, message, id=name)
+BAD = yaml.safe_load((DATA / "test_qinghai_store.yaml").read_text(encoding="utf-8"))["bad rows"]
 
 
 def names(problems, message: str) -> bool:
+    """Whether a problem names `message`'s file, row and field and holds its reason."""
     where, reason = message.split(": ", 1)
     return any(p.startswith(where + ": ") and reason in p for p in problems)
 
 
-BAD = [
-    bad("transfers-sent-before-received", "transfers", 3, f"{HOP},2024-03-20,2024-03-19,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field sent_on: 2024-03-19 is before received_on 2024-03-20"),
-    bad("transfers-slashes", "transfers", 3, f"{HOP},2024/03/20,2024-04-10,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field received_on: Input should be a valid date"),
-    bad("transfers-30-february", "transfers", 3, f"{HOP},2024-03-20,2024-02-30,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field sent_on: Input should be a valid date"),
-    bad("transfers-unix-seconds", "transfers", 3, f"{HOP},1710892800,2024-04-10,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field received_on: Input should be a valid date written YYYY-MM-DD"),
-    bad("transfers-negative", "transfers", 3, f"{HOP},2024-03-20,2024-04-10,-1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field amount_received: Input should be greater than or equal to 0"),
-    bad("transfers-negative-matching", "transfers", 3, f"{HOP},2024-03-20,2024-04-10,1100000.00,-0.01,1100000.00",
-        "transfers.csv row 3, field matching: Input should be greater than or equal to 0"),
-    bad("transfers-3-decimals", "transfers", 3, f"{HOP},2024-03-20,2024-04-10,1100000.00,0.00,1100000.001",
-        "transfers.csv row 3, field amount_sent: Decimal input should have no more than 2 decimal places"),
-    bad("transfers-unknown-county", "transfers", 3,
-        "datong,2024,county_to_hospital,2024-03-20,2024-04-10,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3, field county: unknown county 'datong'"),
-    bad("transfers-hop-twice", "transfers", 3,
-        f"{COUNTY},2024,prefecture_to_county,2024-03-20,2024-04-10,1100000.00,0.00,1100000.00",
-        "transfers.csv row 3: repeats the row at transfers.csv row 2"),
-    bad("tasks-day-32", "tasks", 3, f"{TASK},2024-12-32,", "tasks.csv row 3, field due: Input should be a valid date"),
-    bad("tasks-day-first", "tasks", 3, f"{TASK},31/12/2024,",
-        "tasks.csv row 3, field due: Input should be a valid date"),
-    bad("tasks-unix-seconds", "tasks", 3, f"{TASK},1735603200,",
-        "tasks.csv row 3, field due: Input should be a valid date written YYYY-MM-DD"),
-    bad("tasks-done-on-not-a-date", "tasks", 3, f"{TASK},2024-12-31,not yet",
-        "tasks.csv row 3, field done_on: Input should be a valid date"),
-    bad("tasks-code-twice", "tasks", 3, f"{COUNTY},2024,county_prepay_letter,足额预拨打包经费,2024-02-29,",
-        "tasks.csv row 3: repeats the row at tasks.csv row 2"),
-]
-
-
-@pytest.mark.parametrize("table,row,new,message", BAD)
-def test_a_bad_row_refuses_the_whole_import(store, table, row, new, message):
-    problems = store.refusal(good, table, row, new)  # over the same county, stored
-    assert names(problems, message), problems
+@pytest.mark.parametrize("bad", BAD, ids=[b["name"] for b in BAD])
+def test_a_bad_row_refuses_the_whole_import(store, bad):
+    problems = store.refusal(good, bad["table"], bad["row"], bad["new"])  # over the same county, stored
+    assert names(problems, bad["message"]), problems
 
 
 def test_a_bad_row_in_a_first_import_leaves_the_store_empty(store):

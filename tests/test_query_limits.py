@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
-from starlette.testclient import TestClient
 
-from countypay.app import _CODES, Settings, create_app
-from countypay.auth import create_token
+from countypay.app import _CODES, Settings
 from countypay.load import import_bundle
 from countypay.schema.context import CODES
 from countypay.schema.limits import BUDGETS
@@ -22,22 +19,16 @@ DEEP = ("{ institutions(first: 1000) { nodes { community { institutions(first: 1
 
 
 @pytest.fixture
-def api(engine):
-    import_bundle(engine, DATA / "haiyan-bundle")
-    with Session(engine) as s:
-        tokens = {"supervisor": create_token(s, "supervisor", name="province")[1],
-                  "haiyan": create_token(s, "county", "haiyan", name="haiyan team")[1]}
-        s.commit()
-    clients = {}
+def api(graphql_api):
+    """Haiyan's bundle, asked of the app with introspection or without."""
+    shown = graphql_api("haiyan-bundle", supervisor=dict(role="supervisor", name="province"),
+                        haiyan=dict(role="county", county_code="haiyan", name="haiyan team"))
+    hidden = shown.served(Settings(introspection=False))
 
     def gql(query, variables=None, as_=None, introspection=True):
-        if introspection not in clients:
-            clients[introspection] = TestClient(create_app(engine, Settings(introspection=introspection)))
-        headers = {"Authorization": f"Bearer {tokens[as_]}"} if as_ else {}
-        return clients[introspection].post("/graphql", json={"query": query, "variables": variables or {}},
-                                            headers=headers).json()
+        return (shown if introspection else hidden)(query, variables, as_)
 
-    gql.engine = engine
+    gql.engine = shown.engine
     return gql
 
 

@@ -11,11 +11,8 @@ import threading
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
 from countypay import jobs, models
-from countypay.app import Settings, create_app
-from countypay.auth import create_token
 from countypay.schema import schema
 from countypay.schema.types import global_id
 from countypay.settle import settle
@@ -129,31 +126,27 @@ def test_the_table_covers_every_query_and_mutation():
 
 
 @pytest.fixture
-def world(engine, prefectures):
+def world(engine, prefectures, graphql_api):
     with Session(engine) as s:
         run = settle(s, "haiyan", "haiyan", "work_equivalent", "2024", user="haiyan team")
         what_if = settle(s, "haiyan", "haiyan", "work_equivalent", "2024", {"risk_fund_rate": "0.2"})
         settle(s, "haiyan", "haiyan", "work_equivalent", "2024")  # the first run current again
         job = jobs.start(s, "2024", ["haiyan"], user="haiyan team")
-        tokens = {"province": create_token(s, "supervisor")[1],
-                  "jiaxing": create_token(s, "prefecture", prefecture="jiaxing")[1],
-                  "huaibei": create_token(s, "prefecture", prefecture="huaibei")[1],
-                  "haiyan": create_token(s, "county", "haiyan")[1],
-                  "other": create_token(s, "county", "other")[1],
-                  "auditor": create_token(s, "auditor")[1],
-                  "centre": create_token(s, "institution", "haiyan", institution="A")[1]}
         s.commit()
         haiyan = s.exec(select(models.County.id).where(models.County.code == "haiyan")).scalars().one()
         ids = {"$run": str(run.id), "$what_if": str(what_if.id), "$county": global_id("County", haiyan),
                "$job": global_id("SettlementJob", job.id)}
     jobs.work(engine, job.id)  # settles nothing new: the run stored is current already
-    client = TestClient(create_app(engine, Settings()))
+    api = graphql_api(province=dict(role="supervisor"), jiaxing=dict(role="prefecture", prefecture="jiaxing"),
+                      huaibei=dict(role="prefecture", prefecture="huaibei"),
+                      haiyan=dict(role="county", county_code="haiyan"), other=dict(role="county", county_code="other"),
+                      auditor=dict(role="auditor"),
+                      centre=dict(role="institution", county_code="haiyan", institution="A"))
 
     def ask(query: str, role: str) -> dict:
         for name, value in ids.items():
             query = query.replace(name, value)
-        headers = {"Authorization": f"Bearer {tokens[role]}"} if role in tokens else {}
-        return client.post("/graphql", json={"query": query}, headers=headers).json()
+        return api(query, as_=role if role in api.tokens else None)
 
     ask.ids = ids
     yield ask

@@ -76,8 +76,7 @@ def bundle_of(case, folder):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("chronic-*.case.yaml")))
 def test_a_stored_county_settles_to_the_case_file(store, name):
-    case = cases.load(CASES / name)
-    store.settles_to(case, bundle_of(case, store.bundle()))
+    store.settles_to_file(CASES / name, bundle_of)
 
 
 def test_the_standard_in_force_is_the_stored_override_of_its_date(store):
