@@ -18,7 +18,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from .errors import InputError
@@ -109,6 +109,23 @@ def settle_one(session: Session, row: SettleJobCounty, period: str, user: str) -
         row.state, row.error = "failed", f"{type(e).__name__}: {e}"
 
 
+def write_lock(session: Session) -> bool:
+    """On SQLite, take the store's one write lock before a county is claimed (BEGIN IMMEDIATE;
+    False, after a pause, when another writer held it past the busy timeout). A county's
+    settlement reads, then writes: begun as a reader, its first write fails at once, without
+    waiting, whenever another writer committed meanwhile, and the county with it. PostgreSQL
+    needs nothing: the claimed row is locked (FOR UPDATE SKIP LOCKED)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    try:
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        return True
+    except OperationalError:
+        session.rollback()
+        time.sleep(0.1)
+        return False
+
+
 def work(engine: Engine, job_id: Optional[int] = None, user: str = "", wait: float = 0,
          on_done: Optional[Done] = None) -> int:
     """Settle pending counties until none is left (or, with `wait` > 0, poll for new ones every
@@ -116,6 +133,8 @@ def work(engine: Engine, job_id: Optional[int] = None, user: str = "", wait: flo
     name, finished = worker_name(), 0
     while True:
         with Session(engine) as session:
+            if not write_lock(session):
+                continue
             row = claim(session, job_id)
             if row is not None:
                 period = session.get(SettleJob, row.job_id).period
